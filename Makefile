@@ -1,0 +1,52 @@
+# Vägled: the two set-up commands are `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+
+.PHONY: install demo test test-all lint airflow warehouse-start warehouse-stop lock bench bench-quick clean
+
+install: $(VENV)/.installed
+
+# The lock file pins every package; uv installs exactly that set, then the project itself (editable).
+$(VENV)/.installed: pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+demo: install
+	$(BIN)/vagled demo
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest -m "not slow"
+
+test-all: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+airflow: install
+	$(BIN)/vagled airflow-ui
+
+warehouse-start: install
+	$(BIN)/vagled warehouse start
+
+warehouse-stop: install
+	$(BIN)/vagled warehouse stop
+
+lock:
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --quiet -o requirements.lock.new
+	{ echo "# Lock file: every dependency pinned. Regenerate with \`make lock\` (uv pip compile)."; \
+	  echo "#    uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock"; \
+	  tail -n +3 requirements.lock.new; } > requirements.lock && rm requirements.lock.new
+
+clean:
+	-$(BIN)/vagled warehouse stop
+	rm -rf .vagled .pytest_cache .ruff_cache

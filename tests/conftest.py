@@ -1,0 +1,86 @@
+"""Shared fixtures: a real embedded PostgreSQL per test session, Airflow configured against it.
+
+The environment is set in pytest_configure, before anything imports Airflow, because Airflow
+reads its configuration once at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+pytest_plugins: list[str] = []
+
+_SESSION_HOME: Path | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _SESSION_HOME
+    # A warehouse of its own for every test session: the demo's data in .vagled/ is never touched.
+    _SESSION_HOME = Path(tempfile.mkdtemp(prefix="vagled-test-"))
+    os.environ["VAGLED_HOME"] = str(_SESSION_HOME)
+    os.environ.pop("AIRFLOW_CONN_VAGLED_WAREHOUSE", None)
+    os.environ.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", None)
+    os.environ.pop("AIRFLOW_HOME", None)
+    from vagled.airflow_env import airflow_environment
+
+    os.environ.update(airflow_environment(_SESSION_HOME))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _SESSION_HOME is None:
+        return
+    from vagled.warehouse.embedded import EmbeddedWarehouse
+
+    if "airflow.settings" in sys.modules:
+        # Close Airflow's pooled metadata connections before the server goes away.
+        sys.modules["airflow.settings"].dispose_orm()
+    warehouse = EmbeddedWarehouse(_SESSION_HOME)
+    if warehouse.status().running:
+        warehouse.stop()
+    shutil.rmtree(_SESSION_HOME, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def embedded_warehouse():
+    """The session's embedded PostgreSQL, started, with the warehouse migrated."""
+    from vagled.warehouse.embedded import EmbeddedWarehouse
+    from vagled.warehouse.migrate import migrate
+
+    warehouse = EmbeddedWarehouse(_SESSION_HOME)
+    warehouse.start()
+    os.environ["AIRFLOW_CONN_VAGLED_WAREHOUSE"] = warehouse.url()
+    migrate()
+    return warehouse
+
+
+@pytest.fixture(scope="session")
+def airflow_db(embedded_warehouse):
+    """Airflow's metadata database, migrated, in the session's embedded PostgreSQL."""
+    airflow = Path(sys.executable).parent / "airflow"
+    subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True, env=os.environ.copy())
+    return embedded_warehouse
+
+
+@pytest.fixture
+def warehouse_conn(embedded_warehouse):
+    """A psycopg connection to the migrated warehouse as vagled_loader (autocommit)."""
+    import psycopg
+
+    with psycopg.connect(embedded_warehouse.url(), autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture
+def admin_conn(embedded_warehouse):
+    """A superuser connection over the local socket, for test set-up only (roles, databases)."""
+    import psycopg
+
+    with psycopg.connect(embedded_warehouse.admin_conninfo(), autocommit=True) as conn:
+        yield conn

@@ -1,0 +1,80 @@
+"""DAG integrity: every file in dags/ imports cleanly and every DAG follows the project's rules."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from vagled.config import DAGS_DIR
+from vagled.dag_defaults import FAMILY_TAGS, LAYER_TAGS
+
+pytestmark = pytest.mark.dags
+
+DAG_FILES = sorted(p for p in DAGS_DIR.glob("*.py") if not p.name.startswith("_"))
+HEAVY_MODULES = ("pandas", "great_expectations", "requests", "psycopg", "pyarrow", "openpyxl")
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(DAGS_DIR))
+
+
+def test_dag_folder_is_not_empty():
+    assert DAG_FILES, "dags/ holds no DAG file"
+
+
+def test_no_import_errors(dagbag):
+    assert dagbag.import_errors == {}
+
+
+def test_one_dag_per_file_named_after_it(dagbag):
+    file_ids = {p.stem for p in DAG_FILES}
+    assert set(dagbag.dag_ids) == file_ids
+
+
+@pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.stem)
+def test_dag_rules(dagbag, path: Path):
+    dag = dagbag.dags.get(path.stem)
+    assert dag is not None
+    assert dag.doc_md and len(dag.doc_md.strip()) > 80, "DAG needs a doc (doc_md=__doc__)"
+    assert dag.schedule is not None or dag.timetable is not None
+    assert dag.timetable is not None
+    assert dag.start_date is not None and dag.start_date.tzinfo is not None
+    assert dag.catchup is not None
+    assert dag.max_active_runs is not None and dag.max_active_runs >= 1
+    tags = set(dag.tags)
+    assert tags & set(FAMILY_TAGS), f"{dag.dag_id}: needs one family:* tag from {FAMILY_TAGS}"
+    assert tags & set(LAYER_TAGS), f"{dag.dag_id}: needs one layer:* tag from {LAYER_TAGS}"
+    assert tags <= set(FAMILY_TAGS) | set(LAYER_TAGS), f"{dag.dag_id}: unapproved tags {tags}"
+    for task in dag.tasks:
+        assert task.owner and task.owner != "airflow", f"{task.task_id}: no owner"
+        assert task.retries >= 2, f"{task.task_id}: retries < 2"
+        assert task.execution_timeout is not None, f"{task.task_id}: no execution_timeout"
+    # no cycles: a topological sort exists for the whole DAG
+    assert len(list(dag.topological_sort())) == len(dag.tasks)
+
+
+@pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.stem)
+def test_dag_file_is_cheap_to_import(path: Path):
+    """Importing a DAG file loads no heavy library and does no I/O beyond the module itself."""
+    probe = (
+        "import sys, json, time, importlib.util\n"
+        "import airflow.sdk\n"
+        "before = set(sys.modules)\n"
+        "t = time.perf_counter()\n"
+        f"spec = importlib.util.spec_from_file_location('probe', {str(path)!r})\n"
+        "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
+        "elapsed = time.perf_counter() - t\n"
+        "new = sorted({m.split('.')[0] for m in set(sys.modules) - before})\n"
+        "print(json.dumps({'new': new, 'elapsed': elapsed}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    loaded_heavy = sorted(set(result["new"]) & set(HEAVY_MODULES))
+    assert loaded_heavy == [], f"{path.name} imports {loaded_heavy} at parse time"
