@@ -3,3 +3,7 @@
 from __future__ import annotations
 
 REFERENCE_DATA = "vagled://warehouse/core/reference"
+JOB_ADS = "vagled://warehouse/core/job_ad"
+JOBSEEKERS = "vagled://warehouse/core/jobseekers_monthly"
+OCCUPATIONAL_OUTLOOK = "vagled://warehouse/core/occupational_outlook"
+TAXONOMY = "vagled://warehouse/core/taxonomy"

@@ -166,7 +166,12 @@ def test_reference_data_ssyk_levels_and_hierarchy(warehouse_conn):
 
 def test_reference_data_sun_fields_and_months(warehouse_conn):
     fields = dict(warehouse_conn.execute("select sun_level, count(*) from core.education_field group by 1").fetchall())
-    assert fields[1] == 10
+    assert fields == {1: 10, 2: 26, 3: 118, 4: 377}
+    broken = warehouse_conn.execute(
+        """select sun_field_code from core.education_field
+           where sun_level > 1 and parent_code <> left(sun_field_code, length(sun_field_code) - 1)"""
+    ).fetchall()
+    assert broken == []
     assert warehouse_conn.execute("select count(*) from core.education_level").fetchone()[0] >= 5
     months = warehouse_conn.execute("select count(*), min(month), max(month) from core.month").fetchone()
     assert months[0] == 31 * 12

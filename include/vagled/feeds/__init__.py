@@ -1,0 +1,24 @@
+"""One module per feed; each exposes SPEC (a vagled.pipeline.feed.FeedSpec)."""
+
+from __future__ import annotations
+
+import importlib
+
+from vagled.pipeline.feed import FeedSpec
+
+FEED_MODULES = {
+    "job_ads": "vagled.feeds.job_ads",
+    "jobseekers": "vagled.feeds.jobseekers",
+    "occupational_outlook": "vagled.feeds.outlook",
+}
+
+
+def get_feed(name: str) -> FeedSpec:
+    """Return the FeedSpec of a feed by name.
+
+    Raises:
+        KeyError: no such feed.
+    """
+    if name not in FEED_MODULES:
+        raise KeyError(f"unknown feed {name!r}; known feeds: {', '.join(sorted(FEED_MODULES))}")
+    return importlib.import_module(FEED_MODULES[name]).SPEC

@@ -1,0 +1,90 @@
+"""
+### employment_agency_job_ads
+
+Job ads whose workplace is in the area, from Arbetsförmedlingen JobTech.
+
+- **Hourly increment** (the schedule): every ad changed in the run's data interval, from
+  JobStream (`GET /v2/stream?updated-after=..&updated-before=..`, connection `jobtech_jobstream`).
+  The window starts at the last successful watermark when that is earlier (catch-up after an
+  outage) and overlaps the previous one by 5 minutes. New ads insert, updated ads update,
+  removals set `removed_at` without blanking the ad.
+- **Backfill**: trigger with param `backfill` (a year, `[2019, 2020]` or `"2019-2021"`) to load the
+  historical yearly JSONL files (connection `jobtech_historical`) instead: streamed into raw in
+  8 MB slices, parsed and validated in chunks, never a whole file in memory. Ads of other
+  counties are counted as `out_of_area` and not loaded.
+- **Writes:** raw.landed_payload, staging.job_ad, quarantine.record, core.job_ad,
+  audit.load_batch, audit.validation_result, audit.feed_watermark; emits
+  `vagled://warehouse/core/job_ad`.
+- **Validation:** expectations/job_ads.json; rows that fail go to quarantine with the failed
+  expectations; above 20 % quarantined the batch is rejected and nothing is published.
+- **Rerun / backfill:** clearing or rerunning any interval is safe: only newer versions of an ad
+  change core. `airflow backfill create --dag-id employment_agency_job_ads --from-date .. --to-date ..`
+  reruns intervals; a manual run without an interval needs params `period_start`/`period_end`.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Asset, Param, dag, get_current_context, task
+from airflow.timetables.interval import CronDataIntervalTimetable
+
+from vagled.assets import JOB_ADS
+from vagled.dag_defaults import DEFAULT_ARGS
+
+FEED = "job_ads"
+
+
+@dag(
+    dag_id="employment_agency_job_ads",
+    schedule=CronDataIntervalTimetable("0 * * * *", timezone="Europe/Stockholm"),
+    start_date=pendulum.datetime(2026, 11, 1, tz="Europe/Stockholm"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["family:employment_agency", "layer:core"],
+    doc_md=__doc__,
+    params={
+        "backfill": Param(None, type=["null", "integer", "string", "array"], description="historical years"),
+        "period_start": Param(None, type=["null", "string"], description="ISO start for a manual run"),
+        "period_end": Param(None, type=["null", "string"], description="ISO end for a manual run"),
+    },
+)
+def employment_agency_job_ads():
+    @task
+    def extract_ads() -> dict:
+        """Open a batch and land the JobStream increment or the historical files in raw."""
+        from vagled.feeds.job_ads_extract import land_job_ads
+        from vagled.pipeline import tasks
+        from vagled.sources.jobtech import parse_backfill_years
+
+        context = get_current_context()
+        years = parse_backfill_years(context["params"].get("backfill"))
+        return tasks.extract(
+            FEED,
+            data_interval_start=context.get("data_interval_start"),
+            data_interval_end=context.get("data_interval_end"),
+            params=context["params"],
+            run_id=context["run_id"],
+            land=lambda conn, batch_id, period: land_job_ads(conn, batch_id, period, years),
+            needs_period=not years,
+        )
+
+    @task
+    def stage_ads(extracted: dict) -> dict:
+        """Parse, COPY to staging.job_ad and validate; failing rows go to quarantine."""
+        from vagled.pipeline import tasks
+
+        return tasks.stage(FEED, extracted["batch_id"])
+
+    @task(outlets=[Asset(JOB_ADS)])
+    def publish_ads(extracted: dict, staged: dict) -> dict:
+        """Merge the batch into core.job_ad in one transaction and close its audit row."""
+        from vagled.pipeline import tasks
+
+        return tasks.publish(FEED, extracted["batch_id"], watermark=extracted.get("window_end"))
+
+    extracted = extract_ads()
+    publish_ads(extracted, stage_ads(extracted))
+
+
+employment_agency_job_ads()

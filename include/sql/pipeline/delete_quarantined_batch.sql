@@ -1,0 +1,1 @@
+delete from quarantine.record where batch_id = %(batch_id)s

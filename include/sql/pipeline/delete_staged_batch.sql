@@ -1,0 +1,1 @@
+delete from staging.{table} where batch_id = %(batch_id)s

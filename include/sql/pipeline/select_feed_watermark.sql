@@ -1,0 +1,1 @@
+select watermark from audit.feed_watermark where feed = %(feed)s

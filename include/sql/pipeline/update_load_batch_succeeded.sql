@@ -1,0 +1,7 @@
+update audit.load_batch
+set loaded = %(loaded)s,
+    duplicates = %(duplicates)s,
+    status = 'succeeded',
+    finished_at = now(),
+    error = null
+where batch_id = %(batch_id)s

@@ -1,0 +1,187 @@
+"""Job ads from Arbetsförmedlingen JobTech: JobStream (hourly changes) and the historical yearly files.
+
+One ad object has the same fields in JobStream, JobSearch and the historical files
+(shared/feeds/README.md). What differs, and is handled here:
+- JobStream answers a JSON array; the historical files are JSONL, one ad a line;
+- a removal in the stream is sparse (removed=true, removed_date, id, a few taxonomy and address
+  fields): it closes an ad and must never blank it (the publish SQL keeps the other columns);
+- the historical files carry the Platsbanken id in ``original_id`` (``id`` is a content hash),
+  and in older years taxonomy fields may be arrays and occupation_group may be null;
+- times without an offset are Europe/Stockholm; ``timestamp`` is epoch milliseconds, UTC.
+Free text is scanned for national identity numbers, which are masked before anything is staged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from vagled.assets import JOB_ADS
+from vagled.config import area_county_codes
+from vagled.pipeline.feed import FeedSpec, ParseFailure
+from vagled.privacy import mask_identity_numbers
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+FEED = "job_ads"
+STAGED_COLUMNS = (
+    "ad_id",
+    "is_removal",
+    "headline",
+    "employer_name",
+    "employer_org_number",
+    "ssyk4",
+    "occupation_concept_id",
+    "occupation_label",
+    "municipality_code",
+    "county_code",
+    "number_of_vacancies",
+    "publication_date",
+    "last_publication_date",
+    "application_deadline",
+    "removed_at",
+    "changed_at",
+    "employment_type",
+    "working_hours_type",
+    "personal_number_found",
+)
+# A full ad without these keys at all means the source renamed them (schema drift).
+REQUIRED_AD_KEYS = ("id", "headline", "occupation_group", "workplace_address", "publication_date")
+
+
+def _first(value: Any) -> Any:
+    """Taxonomy fields are objects in JobStream and sometimes arrays in older historical files."""
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value
+
+
+def _field(obj: Any, name: str) -> Any:
+    obj = _first(obj)
+    return obj.get(name) if isinstance(obj, dict) else None
+
+
+def _local_time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=STOCKHOLM)
+
+
+def _epoch_ms(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
+
+
+def _int_or_none(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    return int(value)
+
+
+def ad_to_record(ad: dict[str, Any]) -> dict[str, Any]:
+    """Flatten one JobTech ad object into the staged columns.
+
+    Raises:
+        ValueError, TypeError: a value of the wrong type (the record is quarantined as unparseable).
+    """
+    removal = bool(ad.get("removed"))
+    address = ad.get("workplace_address") or {}
+    if isinstance(address, list):  # derived APIs use workplace_addresses as a list
+        address = address[0] if address else {}
+    municipality_code = address.get("municipality_code")
+    county_code = address.get("region_code") or (municipality_code[:2] if municipality_code else None)
+    description = ad.get("description") or {}
+    text = description.get("text") if isinstance(description, dict) else None
+    _, pnr_in_text = mask_identity_numbers(text)
+    headline, pnr_in_headline = mask_identity_numbers(ad.get("headline"))
+    employer = ad.get("employer") or {}
+    missing = [key for key in REQUIRED_AD_KEYS if key not in ad] if not removal else []
+    record = {
+        "ad_id": str(ad.get("original_id") or ad.get("id") or "") or None,
+        "is_removal": removal,
+        "headline": headline,
+        "employer_name": employer.get("name"),
+        "employer_org_number": employer.get("organization_number"),
+        "ssyk4": _field(ad.get("occupation_group"), "legacy_ams_taxonomy_id"),
+        "occupation_concept_id": _field(ad.get("occupation"), "concept_id"),
+        "occupation_label": _field(ad.get("occupation"), "label"),
+        "municipality_code": municipality_code,
+        "county_code": county_code,
+        "number_of_vacancies": _int_or_none(ad.get("number_of_vacancies")),
+        "publication_date": _local_time(ad.get("publication_date")),
+        "last_publication_date": _local_time(ad.get("last_publication_date")),
+        "application_deadline": _local_time(ad.get("application_deadline")),
+        "removed_at": _local_time(ad.get("removed_date")) if removal else None,
+        "changed_at": _epoch_ms(ad.get("timestamp")) or _local_time(ad.get("publication_date")),
+        "employment_type": _field(ad.get("employment_type"), "label"),
+        "working_hours_type": _field(ad.get("working_hours_type"), "label"),
+        "personal_number_found": pnr_in_text or pnr_in_headline,
+    }
+    if missing:
+        # Blank the fields so the suite's not-null expectations name them; the reason says why.
+        record["missing_keys"] = ",".join(missing)
+    return record
+
+
+def parse_ads(body: bytes, content_type: str) -> Iterator[dict[str, Any] | ParseFailure]:
+    """Parse a JobStream page (a JSON array) or a slice of a historical JSONL file."""
+    import orjson
+
+    stripped = body.lstrip()
+    if stripped.startswith(b"["):
+        try:
+            ads = orjson.loads(stripped)
+        except orjson.JSONDecodeError as exc:
+            yield ParseFailure(f"page is not valid JSON: {exc}", body[:500].decode("utf-8", "replace"))
+            return
+        lines: list[Any] = ads
+    else:
+        lines = [line for line in stripped.split(b"\n") if line.strip()]
+    for item in lines:
+        if isinstance(item, bytes | bytearray):
+            try:
+                item = orjson.loads(item)
+            except orjson.JSONDecodeError as exc:
+                yield ParseFailure(f"line is not valid JSON: {exc}", item[:500].decode("utf-8", "replace"))
+                continue
+        if not isinstance(item, dict):
+            yield ParseFailure(f"expected an ad object, got {type(item).__name__}", str(item)[:500])
+            continue
+        try:
+            yield ad_to_record(item)
+        except (ValueError, TypeError, AttributeError) as exc:
+            yield ParseFailure(f"ad {item.get('id')!r} has a malformed value: {exc}", str(item)[:500])
+
+
+def in_area(record: dict[str, Any]) -> bool:
+    return record.get("county_code") in area_county_codes()
+
+
+def suite_parameters(conn) -> dict[str, Any]:
+    """Reference code lists the suite checks membership against, read from core."""
+    from vagled.sql import load_sql
+
+    return {
+        "municipality_codes": [r[0] for r in conn.execute(load_sql("core/select_area_municipality_codes"))],
+        "ssyk4_codes": [r[0] for r in conn.execute(load_sql("core/select_ssyk4_codes"))],
+        "county_codes": list(area_county_codes()),
+    }
+
+
+SPEC = FeedSpec(
+    name=FEED,
+    staging_table="job_ad",
+    columns=STAGED_COLUMNS,
+    natural_key=("ad_id",),
+    suite="job_ads",
+    publish_sql="core/publish_job_ads",
+    parse=parse_ads,
+    asset_uri=JOB_ADS,
+    max_quarantine_share=0.2,
+    in_area=in_area,
+    suite_parameters=suite_parameters,
+    order_by=("changed_at", "record_no"),
+)

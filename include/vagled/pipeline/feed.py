@@ -1,0 +1,67 @@
+"""What a feed module declares: where its records go, how they are parsed, keyed and validated.
+
+The load path (vagled.pipeline.load) does the rest, the same way for every feed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ParseFailure:
+    """A record that could not be read at all; it goes to quarantine with this reason."""
+
+    reason: str
+    excerpt: str = ""
+
+
+class SourceStructureError(ValueError):
+    """A payload's structure is not what the feed expects (a renamed or missing header or field).
+
+    The whole batch is rejected: loading part of a source whose shape changed would be a guess.
+    """
+
+
+# A parser turns one landed payload (bytes + content type) into records: dicts of staged
+# columns, or ParseFailure for what cannot be read. It must stream (yield), never build lists.
+Parser = Callable[[bytes, str], Iterator[dict[str, Any] | ParseFailure]]
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """The declaration of one feed.
+
+    Attributes:
+        name: the feed's name in audit.load_batch and quarantine.record (e.g. ``job_ads``).
+        staging_table: table in schema ``staging`` (without schema).
+        columns: staged columns, in COPY order (batch_id and record_no come first, implicitly).
+        natural_key: the columns that identify a record in core.
+        suite: the Great Expectations suite, ``expectations/<suite>.json``.
+        publish_sql: named SQL (include/sql) that merges one staged batch into core.
+        parse: the parser of one landed payload.
+        asset_uri: the Asset the publish task emits.
+        max_quarantine_share: above this share of quarantined records the batch is rejected whole.
+        in_area: a record filter for national sources; records outside count as out_of_area.
+        suite_parameters: values the suite needs at run time (reference code lists), read from core.
+        order_by: staged columns that decide which of several records with one key wins (latest last).
+    """
+
+    name: str
+    staging_table: str
+    columns: tuple[str, ...]
+    natural_key: tuple[str, ...]
+    suite: str
+    publish_sql: str
+    parse: Parser
+    asset_uri: str
+    max_quarantine_share: float = 0.2
+    in_area: Callable[[dict[str, Any]], bool] | None = None
+    suite_parameters: Callable[[Any], dict[str, Any]] | None = None
+    order_by: tuple[str, ...] = field(default=("record_no",))
+
+    def key_of(self, record: dict[str, Any]) -> str:
+        """Return the natural key of a record as text (for quarantine rows)."""
+        return "|".join("" if record.get(col) is None else str(record.get(col)) for col in self.natural_key)

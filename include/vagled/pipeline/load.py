@@ -1,0 +1,346 @@
+"""The one load path every feed takes: land raw -> stage -> validate -> quarantine -> publish -> audit.
+
+Each step is a function a DAG task calls with a batch id; what passes between tasks is in the
+warehouse (raw payloads, staged rows, the audit row), so a task can run on any worker and be
+retried. Guarantees:
+
+- every landed payload is kept in raw.landed_payload, immutable;
+- received = loaded + quarantined + duplicates for every succeeded batch (a check constraint);
+- staging a batch again first removes what an earlier attempt staged, so retries do not double;
+- publishing is one transaction: core, the audit row and the staging clean-up commit together,
+  so a crash leaves no half batch, and a rerun of the same data changes no row in core;
+- a batch whose quarantined share passes the feed's threshold is rejected whole: nothing is
+  published, the task fails with the reason, and the raw payload stays for a rerun.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from vagled.pipeline.feed import FeedSpec, ParseFailure, SourceStructureError
+from vagled.pipeline.period import Period
+from vagled.sql import load_sql
+
+log = logging.getLogger(__name__)
+
+CHUNK_ROWS = 20_000
+
+
+class BatchRejected(RuntimeError):
+    """A batch failed validation beyond its feed's threshold, or its structure is wrong."""
+
+
+@dataclass(frozen=True)
+class StageResult:
+    batch_id: int
+    received: int
+    quarantined: int
+    out_of_area: int
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    batch_id: int
+    received: int
+    loaded: int
+    quarantined: int
+    duplicates: int
+    out_of_area: int
+
+    def as_dict(self) -> dict[str, int]:
+        return self.__dict__.copy()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def to_json(value: Any) -> str:
+    """JSON text for jsonb columns (dates as ISO strings, NaN as null)."""
+    if isinstance(value, dict):
+        value = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in value.items()}
+    return json.dumps(value, default=_json_default, ensure_ascii=False)
+
+
+# -- batches ------------------------------------------------------------------------------------
+def open_batch(conn, spec: FeedSpec, period: Period | None, run_id: str | None) -> int:
+    """Create the audit row of a new batch and close any batch of the same period left running."""
+    params = {
+        "feed": spec.name,
+        "interval_start": period.start if period else None,
+        "interval_end": period.end if period else None,
+        "run_id": run_id,
+        "suite": spec.suite,
+    }
+    with conn.transaction():
+        batch_id = conn.execute(load_sql("pipeline/insert_load_batch"), params).fetchone()[0]
+        abandoned = conn.execute(load_sql("pipeline/fail_abandoned_batches"), {**params, "batch_id": batch_id})
+    if abandoned.rowcount:
+        log.warning("%s: closed %d abandoned batch(es) of the same period as failed", spec.name, abandoned.rowcount)
+    log.info("%s: opened batch %d for %s", spec.name, batch_id, _describe(period))
+    return batch_id
+
+
+def _describe(period: Period | None) -> str:
+    return f"{period.start.isoformat()} .. {period.end.isoformat()}" if period else "no period"
+
+
+def land_payload(
+    conn,
+    batch_id: int,
+    feed: str,
+    part_no: int,
+    *,
+    source_url: str,
+    body: bytes,
+    content_type: str,
+    request_params: dict[str, Any] | None = None,
+) -> str:
+    """Keep one received payload in raw.landed_payload; returns its sha256."""
+    digest = hashlib.sha256(body).hexdigest()
+    with conn.transaction():
+        conn.execute(
+            load_sql("pipeline/insert_landed_payload"),
+            {
+                "batch_id": batch_id,
+                "feed": feed,
+                "part_no": part_no,
+                "source_url": source_url,
+                "request_params": to_json(request_params or {}),
+                "content_type": content_type,
+                "sha256": digest,
+                "byte_size": len(body),
+                "body": body,
+            },
+        )
+    return digest
+
+
+def fail_batch(conn, batch_id: int, error: str, *, status: str = "failed") -> None:
+    """Mark a running batch failed (or rejected) with its reason."""
+    with conn.transaction():
+        conn.execute(
+            load_sql("pipeline/update_load_batch_failed"), {"batch_id": batch_id, "status": status, "error": error}
+        )
+
+
+# -- stage + validate ---------------------------------------------------------------------------
+def _landed_parts(conn, batch_id: int) -> Iterator[tuple[int, str, bytes]]:
+    # A named (server-side) cursor streams one payload at a time: a year of ads never sits in memory.
+    with conn.cursor(name=f"landed_parts_{batch_id}") as cur:
+        cur.itersize = 1
+        cur.execute(load_sql("pipeline/select_landed_parts"), {"batch_id": batch_id})
+        for part_no, content_type, body in cur:
+            yield part_no, content_type or "", bytes(body)
+
+
+def _chunks(records: Iterable[tuple[int, dict[str, Any]]], size: int) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+    chunk: list[tuple[int, dict[str, Any]]] = []
+    for item in records:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def stage_batch(conn, spec: FeedSpec, batch_id: int, *, chunk_rows: int = CHUNK_ROWS) -> StageResult:
+    """Parse every landed payload of a batch, COPY the rows to staging and validate them in chunks.
+
+    Records that cannot be parsed, and rows that fail the feed's suite, go to quarantine.record
+    with their reasons. Runs in one transaction: a retry starts from a clean slate.
+
+    Raises:
+        BatchRejected: the suite found a structural failure (e.g. a renamed or missing column).
+    """
+    from psycopg import sql
+
+    from vagled.pipeline.validate import validate_frame
+
+    counts = {"received": 0, "quarantined": 0, "out_of_area": 0}
+    failed_expectations: dict[str, int] = {}
+    rows_validated = 0
+    parameters = spec.suite_parameters(conn) if spec.suite_parameters else {}
+    table = sql.Identifier(spec.staging_table)
+    copy_sql = sql.SQL("copy staging.{} ({}) from stdin").format(
+        table, sql.SQL(", ").join(map(sql.Identifier, ("batch_id", "record_no", *spec.columns)))
+    )
+
+    def quarantine(cur, record_no: int, key: str | None, reasons: list[dict], record: dict | None) -> None:
+        cur.execute(
+            load_sql("pipeline/insert_quarantine_record"),
+            {
+                "batch_id": batch_id,
+                "record_no": record_no,
+                "feed": spec.name,
+                "natural_key": key,
+                "reasons": to_json(reasons),
+                "record": to_json(record) if record is not None else None,
+            },
+        )
+        counts["quarantined"] += 1
+        for reason in reasons:
+            failed_expectations[reason["expectation"]] = failed_expectations.get(reason["expectation"], 0) + 1
+
+    def records(cur) -> Iterator[tuple[int, dict[str, Any]]]:
+        record_no = 0
+        for part_no, content_type, body in _landed_parts(conn, batch_id):
+            try:
+                for item in spec.parse(body, content_type):
+                    record_no += 1
+                    if isinstance(item, ParseFailure):
+                        counts["received"] += 1
+                        reason = {"expectation": "parseable_record", "column": None, "detail": item.reason}
+                        excerpt = {"part_no": part_no, "excerpt": item.excerpt[:2000]}
+                        quarantine(cur, record_no, None, [reason], excerpt)
+                        continue
+                    if spec.in_area is not None and not spec.in_area(item):
+                        counts["out_of_area"] += 1
+                        continue
+                    counts["received"] += 1
+                    yield record_no, item
+            except SourceStructureError as exc:
+                raise BatchRejected(f"{spec.name} batch {batch_id}, part {part_no}: {exc}") from exc
+
+    import pandas as pd
+
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute(sql.SQL(load_sql("pipeline/delete_staged_batch")).format(table=table), {"batch_id": batch_id})
+        cur.execute(load_sql("pipeline/delete_quarantined_batch"), {"batch_id": batch_id})
+        for chunk in _chunks(records(cur), chunk_rows):
+            with cur.copy(copy_sql) as copy:
+                for record_no, record in chunk:
+                    copy.write_row((batch_id, record_no, *(record.get(col) for col in spec.columns)))
+            frame = pd.DataFrame.from_records(
+                [{"record_no": record_no, **record} for record_no, record in chunk],
+                columns=["record_no", *spec.columns],
+            )
+            outcome = validate_frame(frame, spec.suite, parameters=parameters)
+            rows_validated += len(chunk)
+            if outcome.batch_failures:
+                raise BatchRejected(
+                    f"{spec.name} batch {batch_id}: the suite {spec.suite!r} failed at batch level "
+                    f"(the structure of the source changed?): {to_json(outcome.batch_failures)}"
+                )
+            by_no = dict(chunk)
+            for record_no, failure in sorted(outcome.failures.items()):
+                record = by_no[record_no]
+                quarantine(cur, record_no, spec.key_of(record), list(failure.reasons), record)
+            log.info(
+                "%s batch %d: staged and validated %d rows so far, %d quarantined",
+                spec.name,
+                batch_id,
+                rows_validated,
+                counts["quarantined"],
+            )
+        cur.execute(load_sql("pipeline/update_load_batch_staged"), {"batch_id": batch_id, **counts})
+        cur.execute(
+            load_sql("pipeline/insert_validation_result"),
+            {
+                "batch_id": batch_id,
+                "suite": spec.suite,
+                "success": counts["quarantined"] == 0,
+                "rows_validated": rows_validated,
+                "rows_failed": counts["quarantined"],
+                "statistics": to_json({"rows": rows_validated, "failed_rows": counts["quarantined"]}),
+                "summary": to_json({"failed_expectations": failed_expectations}),
+            },
+        )
+    log.info(
+        "%s batch %d staged: %d received, %d quarantined, %d outside the area",
+        spec.name,
+        batch_id,
+        counts["received"],
+        counts["quarantined"],
+        counts["out_of_area"],
+    )
+    return StageResult(batch_id, **counts)
+
+
+# -- publish ------------------------------------------------------------------------------------
+def publish_batch(conn, spec: FeedSpec, batch_id: int) -> PublishResult:
+    """Merge a staged batch into core and close its audit row, in one transaction.
+
+    Raises:
+        BatchRejected: the quarantined share is above the feed's threshold (the batch is marked
+            rejected and nothing is published), or the batch is not in a publishable state.
+    """
+    from psycopg import sql
+
+    table = sql.Identifier(spec.staging_table)
+    with conn.transaction():
+        row = conn.execute(load_sql("pipeline/select_load_batch_for_update"), {"batch_id": batch_id}).fetchone()
+        if row is None:
+            raise BatchRejected(f"batch {batch_id} does not exist")
+        _, feed, status, received, loaded, quarantined, duplicates, out_of_area = row
+        if status == "succeeded":
+            log.info("%s batch %d was already published: nothing to do", feed, batch_id)
+            return PublishResult(batch_id, received, loaded, quarantined, duplicates, out_of_area)
+        if status != "running":
+            raise BatchRejected(f"batch {batch_id} is {status}; rerun the DAG to load the period again")
+        share = quarantined / received if received else 0.0
+        if share > spec.max_quarantine_share:
+            message = (
+                f"{feed} batch {batch_id} rejected: {quarantined} of {received} records ({share:.1%}) failed "
+                f"validation, above the feed's threshold of {spec.max_quarantine_share:.0%}. Nothing was "
+                f"published; see quarantine.record where batch_id = {batch_id}; the raw payload is kept "
+                "for a rerun after the fix."
+            )
+            conn.execute(
+                load_sql("pipeline/update_load_batch_failed"),
+                {"batch_id": batch_id, "status": "rejected", "error": message},
+            )
+        else:
+            message = ""
+    if message:
+        raise BatchRejected(message)
+
+    with conn.transaction():
+        conn.execute(load_sql("pipeline/select_load_batch_for_update"), {"batch_id": batch_id})
+        key = sql.SQL(", ").join(sql.SQL("s.") + sql.Identifier(col) for col in spec.natural_key)
+        passing, distinct_keys = conn.execute(
+            sql.SQL(load_sql("pipeline/count_publishable")).format(table=table, key=key), {"batch_id": batch_id}
+        ).fetchone()
+        merged = conn.execute(load_sql(spec.publish_sql), {"batch_id": batch_id})
+        duplicates = passing - distinct_keys
+        conn.execute(
+            load_sql("pipeline/update_load_batch_succeeded"),
+            {"batch_id": batch_id, "loaded": distinct_keys, "duplicates": duplicates},
+        )
+        conn.execute(sql.SQL(load_sql("pipeline/delete_staged_batch")).format(table=table), {"batch_id": batch_id})
+    log.info(
+        "%s batch %d published: %d loaded (%d rows changed in core), %d quarantined, %d duplicates",
+        feed,
+        batch_id,
+        distinct_keys,
+        merged.rowcount,
+        quarantined,
+        duplicates,
+    )
+    return PublishResult(batch_id, received, distinct_keys, quarantined, duplicates, out_of_area)
+
+
+# -- watermarks ---------------------------------------------------------------------------------
+def read_watermark(conn, feed: str) -> datetime | None:
+    row = conn.execute(load_sql("pipeline/select_feed_watermark"), {"feed": feed}).fetchone()
+    return row[0] if row else None
+
+
+def save_watermark(conn, feed: str, watermark: datetime, batch_id: int) -> None:
+    with conn.transaction():
+        conn.execute(
+            load_sql("pipeline/upsert_feed_watermark"), {"feed": feed, "watermark": watermark, "batch_id": batch_id}
+        )

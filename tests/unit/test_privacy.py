@@ -1,0 +1,35 @@
+import pytest
+
+from vagled.privacy import MASK, find_identity_numbers, luhn_ok, mask_identity_numbers
+
+pytestmark = pytest.mark.unit
+
+
+def test_luhn():
+    assert luhn_ok("8112189876")  # Skatteverket's example number
+    assert not luhn_ok("8112189875")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kontakta 811218-9876 för frågor",
+        "pnr 198112189876.",
+        "19811218-9876",
+        "samordningsnummer 811278-9873",
+    ],
+)
+def test_identity_numbers_are_found_and_masked(text):
+    assert find_identity_numbers(text)
+    masked, found = mask_identity_numbers(text)
+    assert found and MASK in masked
+    assert not find_identity_numbers(masked)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Ring 070-123 45 67", "Ordernummer 811218-9875", "Datum 2026-11-23", "Lön 35000-42000 kr", "", None],
+)
+def test_other_numbers_are_left_alone(text):
+    assert find_identity_numbers(text) == []
+    assert mask_identity_numbers(text) == (text, False)
