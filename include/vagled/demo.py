@@ -31,6 +31,10 @@ DEMO_DAG_ORDER = (
 )
 
 
+# DAGs that need no upstream connection.
+OFFLINE_DAGS = frozenset({"reference_data", "warehouse_marts"})
+
+
 def add_demo_command(commands) -> None:
     demo = commands.add_parser("demo", help="run the main job end to end and print what it did")
     demo.add_argument("--seed", type=int, default=42, help="feedsim seed")
@@ -79,6 +83,9 @@ def run_demo(args: argparse.Namespace) -> int:
         dag_ids = demo_dags()
         _say(f"[4] running {len(dag_ids)} DAGs with `airflow dags test` (logs in {log_dir}):")
         for dag_id in dag_ids:
+            if feedsim is None and dag_id not in OFFLINE_DAGS:
+                _say(f"    {dag_id:<32}   skipped: its upstreams need feedsim, which this version lacks")
+                continue
             started = time.monotonic()
             code = _run_logged([airflow, "dags", "test", dag_id], log_dir / f"{dag_id}.log", check=False)
             elapsed = time.monotonic() - started
