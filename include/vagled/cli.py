@@ -86,6 +86,9 @@ def _cmd_airflow(args: argparse.Namespace) -> int:
         print("airflow is not installed in this environment: run `make install`", file=sys.stderr)
         return 2
     argv = [airflow, *args.airflow_args]
+    # `airflow standalone` starts its components as `airflow ...` from PATH: put this venv first.
+    bin_dir = str(Path(airflow).parent)
+    os.environ["PATH"] = os.pathsep.join([bin_dir, os.environ.get("PATH", "")])
     sys.stdout.flush()
     os.execv(airflow, argv)
     return 0  # not reached
