@@ -15,6 +15,12 @@ How it runs, and why:
   columns. A clean chunk, the usual case, never pays for building row lists.
 - Suites reference run-time values with GX's own suite parameters, ``{"$PARAMETER": "name"}``,
   filled from ``parameters``.
+
+What lands where: an expectation GX reports per row (every column-map expectation, and the
+uniqueness ones, which flag every copy of a duplicate, the first included) gives row failures;
+anything else that fails (row count, a mean, a missing column) is a batch failure. Rows are
+reported only for expectations that failed as a whole: with ``mostly`` below 1, the few
+unexpected rows of a passing expectation are not failures.
 """
 
 from __future__ import annotations
@@ -311,6 +317,7 @@ def validate_frame(
                     value = _json_safe(entry[column])
                 else:
                     value = {name: _json_safe(val) for name, val in entry.items() if name != index_column}
+                # kwargs is one shared (read-only) dict per expectation, not a copy per row.
                 reason = {
                     "expectation": runner.types[expectation_id],
                     "column": column if isinstance(column, str) else None,
