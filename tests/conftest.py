@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = ["vagled.feedsim.pytest_plugin"]
 
 _SESSION_HOME: Path | None = None
 

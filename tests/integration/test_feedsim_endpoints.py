@@ -1,0 +1,473 @@
+"""feedsim over real HTTP: every endpoint's shape, paging, JobStream windows, streaming, determinism."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import re
+import time
+from datetime import datetime
+
+import pytest
+import requests
+
+from vagled.feedsim import jobtech
+from vagled.feedsim.common import STOCKHOLM, local_str
+
+pytestmark = pytest.mark.integration
+
+# Field names of a recorded real JobSearch hit (shared/feeds/README.md).
+AD_FIELDS = {
+    "id",
+    "external_id",
+    "webpage_url",
+    "logo_url",
+    "headline",
+    "application_deadline",
+    "number_of_vacancies",
+    "description",
+    "employment_type",
+    "salary_type",
+    "duration",
+    "working_hours_type",
+    "salary_description",
+    "scope_of_work",
+    "access",
+    "employer",
+    "application_details",
+    "experience_required",
+    "access_to_own_car",
+    "driving_license_required",
+    "driving_license",
+    "occupation",
+    "occupation_group",
+    "occupation_field",
+    "workplace_address",
+    "must_have",
+    "nice_to_have",
+    "publication_date",
+    "last_publication_date",
+    "removed",
+    "removed_date",
+    "source_type",
+    "timestamp",
+}
+DESCRIPTION_FIELDS = {"text", "text_formatted", "company_information", "needs", "requirements", "conditions"}
+EMPLOYER_FIELDS = {"phone_number", "email", "url", "organization_number", "name", "workplace"}
+ADDRESS_FIELDS = {
+    "municipality_code",
+    "municipality",
+    "region_code",
+    "region",
+    "country_code",
+    "country",
+    "street_address",
+    "postcode",
+    "city",
+    "coordinates",
+}
+TAXO_FIELDS = {"concept_id", "label", "legacy_ams_taxonomy_id"}
+LOCAL_TIME = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$"
+
+
+def _stream(base: str, after: str, before: str, **params) -> list[dict]:
+    response = requests.get(
+        f"{base}/v2/stream", params={"updated-after": after, "updated-before": before, **params}, timeout=30
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"].startswith("application/json")
+    return response.json()
+
+
+def test_server_starts_fast(feedsim_factory):
+    started = time.monotonic()
+    sim = feedsim_factory(seed=3)
+    assert time.monotonic() - started < 1.0
+    assert sim.base_url("kolada") == f"http://127.0.0.1:{sim.port}/kolada"
+
+
+def test_jobstream_full_ads_have_the_real_field_names(feedsim):
+    ads = _stream(feedsim.base_url("jobtech_jobstream"), "2026-10-05T00:00:00", "2026-10-06T00:00:00")
+    full = [a for a in ads if not a["removed"]]
+    assert full, "a weekday holds new ads"
+    for ad in full:
+        assert set(ad) >= AD_FIELDS, AD_FIELDS - set(ad)
+        assert ad["id"].isdigit()
+        assert set(ad["description"]) >= DESCRIPTION_FIELDS
+        assert set(ad["employer"]) >= EMPLOYER_FIELDS
+        assert set(ad["workplace_address"]) >= ADDRESS_FIELDS
+        for name in ("occupation", "occupation_group", "occupation_field", "employment_type"):
+            assert set(ad[name]) >= TAXO_FIELDS
+        assert len(ad["occupation_group"]["legacy_ams_taxonomy_id"]) == 4  # SSYK 2012
+        assert re.match(LOCAL_TIME, ad["publication_date"])
+        assert isinstance(ad["timestamp"], int)
+        assert len(ad["workplace_address"]["coordinates"]) == 2
+
+
+def test_jobstream_quirks_appear_at_a_low_rate(feedsim):
+    ads = _stream(feedsim.base_url("jobtech_jobstream"), "2026-08-01T00:00:00", "2026-10-01T00:00:00")
+    full = [a for a in ads if not a["removed"]]
+    no_muni = [a for a in full if a["workplace_address"]["municipality_code"] is None]
+    no_vacancies = [a for a in full if a["number_of_vacancies"] is None]
+    no_coords = [a for a in full if a["workplace_address"]["coordinates"] == [None, None]]
+    for quirk in (no_muni, no_vacancies, no_coords):
+        assert 0 < len(quirk) < 0.1 * len(full)
+    assert all(a["workplace_address"]["region_code"] for a in no_muni)
+    outside = {a["workplace_address"]["region_code"] for a in full} - {"03", "04", "05", "18", "19"}
+    assert outside, "a few ads come from other counties"
+
+
+def test_jobstream_update_inside_the_window_appears(feedsim):
+    sim = feedsim.sim
+    ad = next(a for a in jobtech.ads_for(sim.seed, sim.scale, "03", datetime(2026, 9, 1).date()) if len(a.events) > 2)
+    update_ms = ad.events[1]
+    after, before = local_str(update_ms / 1000 - 1), local_str(update_ms / 1000 + 1)
+    ads = _stream(feedsim.base_url("jobtech_jobstream"), after, before)
+    mine = [a for a in ads if a["id"] == str(ad.ad_id)]
+    assert len(mine) == 1 and mine[0]["timestamp"] == update_ms and mine[0]["removed"] is False
+    assert mine[0]["headline"] and mine[0]["employer"]["name"]
+
+
+def test_jobstream_removal_is_a_sparse_object(feedsim):
+    sim = feedsim.sim
+    ad = jobtech.ads_for(sim.seed, sim.scale, "18", datetime(2026, 9, 2).date())[0]
+    after, before = local_str(ad.removed_ms / 1000 - 1), local_str(ad.removed_ms / 1000 + 1)
+    ads = _stream(feedsim.base_url("jobtech_jobstream"), after, before)
+    removal = next(a for a in ads if a["id"] == str(ad.ad_id))
+    assert removal["removed"] is True and removal["removed_date"]
+    assert removal["timestamp"] == ad.removed_ms
+    assert "employer" not in removal and "description" not in removal and "headline" not in removal
+    assert {"occupation", "occupation_group", "occupation_field", "workplace_address"} <= set(removal)
+    assert removal["workplace_address"]["region_code"] == "18"
+
+
+def test_jobstream_windows_tile_without_loss(feedsim):
+    base = feedsim.base_url("jobtech_jobstream")
+    first = _stream(base, "2026-09-10T00:00:00", "2026-09-12T13:00:00")
+    second = _stream(base, "2026-09-12T13:00:00", "2026-09-15T00:00:00")
+    wide = _stream(base, "2026-09-10T00:00:00", "2026-09-15T00:00:00")
+    merged: dict[str, dict] = {}
+    for ad in first + second:
+        if ad["id"] not in merged or ad["timestamp"] > merged[ad["id"]]["timestamp"]:
+            merged[ad["id"]] = ad
+    assert {a["id"] for a in wide} == set(merged)
+    assert {a["id"]: a for a in wide} == merged
+    assert len(wide) == len({a["id"] for a in wide})  # each ad once per window
+
+
+def test_jobstream_v1_spelling_and_filters(feedsim):
+    base = feedsim.base_url("jobtech_jobstream")
+    window = {"date": "2026-10-01T00:00:00", "updated-before-date": "2026-10-08T00:00:00"}
+    everything = requests.get(f"{base}/v2/stream", params=window, timeout=30).json()
+    vastmanland = requests.get(
+        f"{base}/v2/stream", params={**window, "location-concept-id": "G6DV_fKE_Viz"}, timeout=30
+    ).json()
+    assert vastmanland and len(vastmanland) < len(everything)
+    assert {a["workplace_address"]["region_code"] for a in vastmanland} == {"19"}
+    two = requests.get(
+        f"{base}/v2/stream",
+        params=[*window.items(), ("location-concept-id", "G6DV_fKE_Viz"), ("location-concept-id", "xTCk_nT5_Zjm")],
+        timeout=30,
+    ).json()
+    assert {a["workplace_address"]["region_code"] for a in two} == {"18", "19"}
+    nurses = requests.get(
+        f"{base}/v2/stream", params={**window, "occupation-concept-id": _ssyk_id(feedsim, "2221")}, timeout=30
+    ).json()
+    assert nurses and {a["occupation_group"]["legacy_ams_taxonomy_id"] for a in nurses} == {"2221"}
+    assert requests.get(f"{base}/v2/stream", timeout=10).status_code == 400
+
+
+def _ssyk_id(feedsim, code: str) -> str:
+    response = requests.get(
+        f"{feedsim.base_url('jobtech_taxonomy')}/v1/taxonomy/specific/concepts/ssyk",
+        params={"ssyk-code-2012": code},
+        timeout=10,
+    )
+    return response.json()[0]["taxonomy/id"]
+
+
+def test_snapshot_holds_current_ads_only(feedsim):
+    snapshot = requests.get(f"{feedsim.base_url('jobtech_jobstream')}/v2/snapshot", timeout=30).json()
+    assert snapshot and all(a["removed"] is False for a in snapshot)
+    now = feedsim.sim.now
+    assert all(datetime.fromisoformat(a["publication_date"]).replace(tzinfo=STOCKHOLM) <= now for a in snapshot)
+    assert len({a["id"] for a in snapshot}) == len(snapshot)
+
+
+def test_historical_listing_and_streamed_file(feedsim):
+    base = feedsim.base_url("jobtech_historical")
+    listing = requests.get(f"{base}/annonser/historiska/", timeout=10).json()
+    years = [item["year"] for item in listing]
+    assert years[0] == 2016 and years[-1] == feedsim.sim.now.year
+    started = time.monotonic()
+    with requests.get(f"{base}/annonser/historiska/2016.jsonl", stream=True, timeout=30) as response:
+        assert response.status_code == 200
+        assert response.headers.get("Transfer-Encoding") == "chunked"
+        lines = list(itertools.islice(response.iter_lines(), 200))
+    assert time.monotonic() - started < 5
+    ads = [json.loads(line) for line in lines]
+    assert all(len(a["id"]) == 40 and a["original_id"].isdigit() for a in ads)
+    assert all(isinstance(a["occupation"], list) for a in ads)  # years <= 2018: lists, as in the real files
+    assert any(a["occupation_group"] is None for a in ads)
+    assert all(a["publication_date"].startswith("2016-") for a in ads)
+
+
+def test_historical_recent_year_uses_objects(feedsim):
+    base = feedsim.base_url("jobtech_historical")
+    with requests.get(f"{base}/annonser/historiska/2024.jsonl", stream=True, timeout=30) as response:
+        ads = [json.loads(line) for line in itertools.islice(response.iter_lines(), 20)]
+    assert all(isinstance(a["occupation"], dict) and isinstance(a["occupation_group"], dict) for a in ads)
+    assert requests.get(f"{base}/annonser/historiska/2015.jsonl", timeout=10).status_code == 404
+
+
+def test_taxonomy_serves_the_ids_the_ads_use(feedsim):
+    base = f"{feedsim.base_url('jobtech_taxonomy')}/v1/taxonomy"
+    regions = requests.get(f"{base}/specific/concepts/region", timeout=10).json()
+    by_code = {r.get("taxonomy/national-nuts-level-3-code-2019"): r for r in regions}
+    assert by_code["19"]["taxonomy/id"] == "G6DV_fKE_Viz"
+    assert len([c for c in by_code if c]) == 21
+    munis = requests.get(f"{base}/specific/concepts/municipality", timeout=10).json()
+    assert len(munis) == 290 and all(len(m["taxonomy/lau-2-code-2015"]) == 4 for m in munis)
+    ssyk4 = requests.get(f"{base}/main/concepts", params={"type": "ssyk-level-4"}, timeout=10).json()
+    assert len(ssyk4) == 429
+    names = requests.get(
+        f"{base}/main/concepts",
+        params={"type": "occupation-name", "relation": "narrower", "related-ids": _ssyk_id(feedsim, "2512")},
+        timeout=10,
+    ).json()
+    assert {n["taxonomy/preferred-label"] for n in names} >= {"Mjukvaruutvecklare", "Systemutvecklare"}
+    deprecated = requests.get(
+        f"{base}/main/concepts", params={"type": "occupation-name", "deprecated": "true"}, timeout=10
+    ).json()
+    assert len(deprecated) == 1 and deprecated[0]["taxonomy/deprecated"] is True
+    assert deprecated[0]["taxonomy/replaced-by"][0]["taxonomy/preferred-label"] == "Kassapersonal"
+    default = requests.get(f"{base}/main/concepts", params={"type": "occupation-name"}, timeout=10).json()
+    assert deprecated[0]["taxonomy/id"] not in {c["taxonomy/id"] for c in default}
+    ads = _stream(feedsim.base_url("jobtech_jobstream"), "2026-10-05T00:00:00", "2026-10-06T00:00:00")
+    ad = next(a for a in ads if not a["removed"] and a["workplace_address"]["municipality_code"])
+    assert ad["workplace_address"]["municipality_concept_id"] in {m["taxonomy/id"] for m in munis}
+    assert ad["occupation_group"]["concept_id"] in {c["taxonomy/id"] for c in ssyk4}
+
+
+def test_af_statistics_csv(feedsim):
+    base = feedsim.base_url("af_statistics")
+    months = requests.get(f"{base}/statistik/arbetssokande/", timeout=10).json()
+    assert months[0]["period"] == "2016-01"
+    last = months[-1]["period"]
+    response = requests.get(f"{base}/statistik/arbetssokande/{last}.csv", timeout=10)
+    assert response.headers["Content-Type"].startswith("text/csv")
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == ["År", "Månad", "Länskod", "Län", "Kommunkod", "Kommun", "Grupp", "Antal"]
+    assert len(rows) == 1 + 290 * 5
+    ydre = {r[6]: int(r[7]) for r in rows[1:] if r[4] == "0512"}
+    uppsala = {r[6]: int(r[7]) for r in rows[1:] if r[4] == "0380"}
+    assert uppsala["Totalt"] > 20 * ydre["Totalt"]
+    assert min(int(r[7]) for r in rows[1:]) < 5  # small groups exist: the marts must suppress them
+    assert requests.get(f"{base}/statistik/arbetssokande/2035-01.csv", timeout=10).status_code == 404
+
+
+def test_af_outlook(feedsim):
+    base = feedsim.base_url("af_outlook")
+    records = requests.get(f"{base}/yrkesbarometer", params={"ar": 2026, "halvar": 1, "lan": "18"}, timeout=10).json()
+    assert records and {r["lanskod"] for r in records} == {"18"}
+    keys = {"ssyk", "yrke", "lanskod", "lan", "ar", "halvar", "bristindex", "bedomning", "prognos_1ar", "prognos_5ar"}
+    assert all(set(r) == keys for r in records)
+    assert all(1.0 <= r["bristindex"] <= 5.0 and len(r["ssyk"]) == 4 for r in records)
+    assert {r["bedomning"] for r in records} <= {
+        "mycket stor brist",
+        "stor brist",
+        "balans",
+        "överskott",
+        "mycket stort överskott",
+    }
+    nurses = next(r for r in records if r["ssyk"] == "2221")
+    assert nurses["bedomning"] in ("stor brist", "mycket stor brist")
+
+
+def test_kolada_value_structure_and_paging(feedsim):
+    base = feedsim.base_url("kolada")
+    url = f"{base}/v2/data/kpi/N00914,N01951/municipality/0380,1880,1980,0512/year/2020,2021,2022,2023"
+    seen, pages = [], 0
+    next_url: str | None = url + "?per_page=5"
+    while next_url:
+        body = requests.get(next_url, timeout=10).json()
+        pages += 1
+        assert body["count"] == len(body["values"])
+        for value in body["values"]:
+            assert set(value) == {"kpi", "municipality", "period", "values"}
+            assert [v["gender"] for v in value["values"]] == ["T", "K", "M"]
+            for v in value["values"]:
+                assert set(v) == {"count", "gender", "status", "value"}
+                assert (v["value"] is None) == (v["status"] != "")
+            seen.append((value["kpi"], value["municipality"], value["period"]))
+        next_url = body.get("next_page")
+        assert pages <= 10
+    assert pages == 7 and len(seen) == 32 == len(set(seen))
+    meta = requests.get(f"{base}/v2/kpi/N00914", timeout=10).json()["values"][0]
+    assert meta["is_divided_by_gender"] == 1 and "Förvärvsarbetande" in meta["title"]
+    munis = requests.get(f"{base}/v2/municipality", params={"title": "Örebro"}, timeout=10).json()["values"]
+    assert {"id": "1880", "title": "Örebro", "type": "K"} in munis
+
+
+def test_scb_pxweb_query_and_metadata(feedsim):
+    url = f"{feedsim.base_url('scb_pxweb')}/OV0104/v1/doris/sv/ssd/BE/BE0101/BE0101A/BefolkningNy"
+    query = {
+        "query": [
+            {"code": "Region", "selection": {"filter": "vs:RegionKommun07", "values": ["0380", "1880", "0330"]}},
+            {"code": "ContentsCode", "selection": {"filter": "item", "values": ["BE0101N1"]}},
+            {"code": "Tid", "selection": {"filter": "item", "values": ["2001", "2023"]}},
+        ],
+        "response": {"format": "json"},
+    }
+    body = requests.post(url, json=query, timeout=10).json()
+    assert [c["code"] for c in body["columns"]] == ["Region", "Tid", "BE0101N1"]
+    assert [c["type"] for c in body["columns"]] == ["d", "t", "c"]
+    assert body["comments"] == [] and body["metadata"]
+    data = {tuple(row["key"]): row["values"] for row in body["data"]}
+    assert data[("0330", "2001")] == [".."]  # Knivsta did not exist yet
+    assert all(isinstance(v, str) for values in data.values() for v in values)
+    assert 200_000 < int(data[("0380", "2023")][0]) < 300_000
+    meta = requests.get(url, timeout=10).json()
+    assert {v["code"] for v in meta["variables"]} == {"Region", "Civilstand", "Alder", "Kon", "ContentsCode", "Tid"}
+    employment = f"{feedsim.base_url('scb_pxweb')}/OV0104/v1/doris/sv/ssd/AM/AM0210/AM0210A/ArbStatusM"
+    months = next(v for v in requests.get(employment, timeout=10).json()["variables"] if v["code"] == "Tid")["values"]
+    body = requests.post(
+        employment,
+        json={
+            "query": [
+                {"code": "Region", "selection": {"filter": "item", "values": ["19"]}},
+                {"code": "ContentsCode", "selection": {"filter": "item", "values": ["AM0210A1", "AM0210A2"]}},
+                {"code": "Tid", "selection": {"filter": "top", "values": ["3"]}},
+            ],
+            "response": {"format": "json"},
+        },
+        timeout=10,
+    ).json()
+    assert [row["key"][1] for row in body["data"]] == months[-3:]
+
+
+def test_scb_too_many_cells_is_403(feedsim):
+    url = f"{feedsim.base_url('scb_pxweb')}/OV0104/v1/doris/sv/ssd/BE/BE0101/BE0101A/BefolkningNy"
+    everything = {
+        "query": [
+            {"code": code, "selection": {"filter": "all", "values": ["*"]}}
+            for code in ("Region", "Civilstand", "Alder", "Kon")
+        ]
+        + [
+            {"code": "ContentsCode", "selection": {"filter": "item", "values": ["BE0101N1"]}},
+            {"code": "Tid", "selection": {"filter": "item", "values": ["2023"]}},
+        ],
+        "response": {"format": "json"},
+    }
+    response = requests.post(url, json=everything, timeout=10)
+    assert response.status_code == 403 and "150000" in response.text
+
+
+def test_scb_rate_limit_429_after_30_calls_in_10_seconds(feedsim_factory):
+    sim = feedsim_factory()
+    url = f"{sim.base_url('scb_pxweb')}/OV0104/v1/doris/sv/ssd/"
+    statuses = [requests.get(url, timeout=10).status_code for _ in range(31)]
+    assert statuses[:30] == [200] * 30 and statuses[30] == 429
+
+
+def test_education_offerings_paging_terminates(feedsim):
+    base = f"{feedsim.base_url('education_offerings')}/v1/offerings"
+    ids, page = [], 1
+    while True:
+        body = requests.get(base, params={"lan": "19", "page": page, "size": 40}, timeout=10).json()
+        ids += [o["id"] for o in body["offerings"]]
+        if not body["offerings"] or page * body["size"] >= body["total"]:
+            break
+        page += 1
+        assert page < 50
+    assert len(ids) == body["total"] == len(set(ids)) > 40
+    record = requests.get(base, params={"lan": "19", "size": 1}, timeout=10).json()["offerings"][0]
+    assert {
+        "provider",
+        "code",
+        "name",
+        "sun2020",
+        "education_level",
+        "municipality_code",
+        "start_date",
+        "pace_percent",
+        "distance",
+        "places",
+    } <= set(record)
+    assert record["provider"]["type"] in {"gymnasieskola", "komvux", "yrkeshogskola", "folkhogskola", "universitet"}
+    assert len(record["sun2020"]) == 4  # the most detailed SUN 2020 level
+
+
+def test_education_offerings_change_week_by_week(feedsim):
+    base = f"{feedsim.base_url('education_offerings')}/v1/offerings"
+
+    def week(as_of: str) -> dict[str, dict]:
+        body = requests.get(base, params={"lan": "05", "size": 500, "as_of": as_of}, timeout=10).json()
+        assert body["total"] <= 500
+        return {o["id"]: o for o in body["offerings"]}
+
+    first, later = week("2026-09-07"), week("2026-10-26")
+    assert set(first) - set(later) and set(later) - set(first)  # some disappear, some appear
+    assert any(first[i] != later[i] for i in set(first) & set(later))  # some reappear changed
+    assert week("2026-09-07") == first
+
+
+def test_municipal_files_formats_vary_by_municipality(feedsim):
+    base = feedsim.base_url("municipal_files")
+    municipalities = requests.get(f"{base}/", timeout=10).json()
+    assert len(municipalities) == 52
+    seen_types, seen_headers = set(), set()
+    for item in municipalities:
+        files = requests.get(f"{base}/{item['municipality_code']}/", timeout=10).json()
+        latest = files[-2:]
+        for entry in latest:
+            response = requests.get(
+                f"{feedsim.base_url('municipal_files')}{entry['path'][len('/municipal_files') :]}", timeout=10
+            )
+            assert response.status_code == 200
+            content_type = response.headers["Content-Type"]
+            seen_types.add(
+                content_type.split(";")[0]
+                + (";" + content_type.split("charset=")[1] if "charset=" in content_type else "")
+            )
+            if content_type.startswith("text/csv"):
+                text = response.content.decode(content_type.split("charset=")[1]).lstrip("\ufeff")
+                first_fields = {re.split("[;,]", line)[0] for line in text.splitlines()}
+                seen_headers |= first_fields & {"Kommunkod", "Kommun kod", "KOMMUNKOD", "Kommun-kod"}
+            else:
+                assert response.content.startswith(b"PK")
+    assert {
+        "text/csv;windows-1252",
+        "text/csv;utf-8",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    } <= seen_types
+    assert len(seen_headers) >= 3  # Kommunkod / Kommun kod / KOMMUNKOD ...
+
+
+def test_same_seed_same_bytes_other_seed_other_bytes(feedsim_factory):
+    one, two, other = feedsim_factory(seed=11), feedsim_factory(seed=11), feedsim_factory(seed=12)
+    paths = [
+        ("jobtech_jobstream", "/v2/stream?updated-after=2026-10-01T00:00:00&updated-before=2026-10-03T00:00:00"),
+        ("jobtech_historical", "/annonser/historiska/2019.jsonl"),
+        ("af_statistics", "/statistik/arbetssokande/2025-03.csv"),
+        ("af_outlook", "/yrkesbarometer?ar=2025&halvar=2&lan=03"),
+        ("kolada", "/v2/data/kpi/N00914/municipality/0380,0580/year/2022,2023"),
+        ("education_offerings", "/v1/offerings?lan=03&size=500"),
+        ("municipal_files", "/0380/2025-05/" + _file_name("0380", "komvux_kursdeltagare")),
+        ("municipal_files", "/0484/2025-05/" + _file_name("0484", "arbetsmarknadsinsatser")),
+    ]
+    for conn_id, path in paths:
+        a = requests.get(one.base_url(conn_id) + path, timeout=60).content
+        b = requests.get(two.base_url(conn_id) + path, timeout=60).content
+        c = requests.get(other.base_url(conn_id) + path, timeout=60).content
+        assert a == b, conn_id
+        assert a != c, conn_id
+
+
+def _file_name(code: str, kind: str) -> str:
+    from vagled.feedsim.municipal_files import file_name
+
+    return file_name(code, kind)

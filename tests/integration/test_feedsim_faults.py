@@ -1,0 +1,203 @@
+"""Every feedsim fault appears when asked for, and never otherwise."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+from collections.abc import Callable
+
+import pytest
+import requests
+
+from vagled.feedsim.faults import APPLIES_TO, DATA_FAULTS, FAULTS
+
+pytestmark = pytest.mark.integration
+
+STREAM = "/v2/stream?updated-after=2026-10-05T00:00:00&updated-before=2026-10-09T00:00:00"
+KOLADA = "/v2/data/kpi/N00914/municipality/0380,1880,1980/year/2021,2022,2023?per_page=4"
+AFS = "/statistik/arbetssokande/2026-08.csv"
+EDU = "/v1/offerings?lan=18&size=200"
+PNR = re.compile(r"\b(\d{2})(\d{6})-(\d{4})\b")
+
+
+def _luhn_ok(ten_digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(ten_digits):
+        product = int(char) * (2 if position % 2 == 0 else 1)
+        total += product - 9 if product > 9 else product
+    return total % 10 == 0
+
+
+def _json(response: requests.Response):
+    return response.json()
+
+
+def _has_pnr(text: str) -> bool:
+    return any(_luhn_ok(m.group(2) + m.group(3)) for m in PNR.finditer(text))
+
+
+def _csv_rows(response: requests.Response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+
+
+# fault -> (connection, path, detector(response) -> bool). A detector says whether the fault shows.
+CASES: dict[str, tuple[str, str, Callable[[requests.Response], bool]]] = {
+    "http_429": ("kolada", KOLADA, lambda r: r.status_code == 429 and r.headers.get("Retry-After") == "1"),
+    "http_500": ("kolada", KOLADA, lambda r: r.status_code == 500),
+    "http_503": ("kolada", KOLADA, lambda r: r.status_code == 503 and r.headers.get("Retry-After") == "1"),
+    "wrong_content_type": (
+        "kolada",
+        KOLADA,
+        lambda r: r.status_code == 200 and r.headers["Content-Type"].startswith("text/html"),
+    ),
+    "truncated": ("jobtech_jobstream", STREAM, lambda r: r.status_code == 200 and not _parses(r)),
+    "invalid_utf8": ("kolada", KOLADA, lambda r: not _decodes(r.content)),
+    "empty_page": ("kolada", KOLADA, lambda r: _json(r)["values"] == [] and "next_page" in _json(r)),
+    "duplicates": ("jobtech_jobstream", STREAM, lambda r: len({a["id"] for a in _json(r)}) < len(_json(r))),
+    "bad_codes": ("kolada", KOLADA, lambda r: any(v["municipality"] == "9999" for v in _json(r)["values"])),
+    "negative_counts": ("af_statistics", AFS, lambda r: any(row[7].startswith("-") for row in _csv_rows(r)[1:])),
+    "missing_fields": (
+        "education_offerings",
+        EDU,
+        lambda r: any("sun2020" not in o or "provider" not in o for o in _json(r)["offerings"]),
+    ),
+    "schema_drift": ("jobtech_jobstream", STREAM, lambda r: any("title" in a or "removal_date" in a for a in _json(r))),
+    "pnr_in_text": (
+        "jobtech_jobstream",
+        STREAM,
+        lambda r: any(_has_pnr(a.get("description", {}).get("text", "")) for a in _json(r)),
+    ),
+    "wrong_encoding": (
+        "af_statistics",
+        AFS,
+        lambda r: not r.content.startswith(b"\xef\xbb\xbf") and not _decodes(r.content),
+    ),
+}
+
+
+def _parses(response: requests.Response) -> bool:
+    try:
+        response.json()
+    except ValueError:
+        return False
+    return True
+
+
+def _decodes(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("fault", sorted(CASES))
+def test_fault_appears_when_asked_and_never_otherwise(feedsim, fault):
+    conn_id, path, shows = CASES[fault]
+    url = feedsim.base_url(conn_id) + path
+    clean = requests.get(url, timeout=30)
+    assert clean.status_code == 200 and not shows(clean), f"{fault} showed without being asked for"
+    sep = "&" if "?" in path else "?"
+    by_query = requests.get(f"{url}{sep}feedsim_fault={fault}", timeout=30)
+    assert shows(by_query), f"{fault} asked by query parameter did not show"
+    by_header = requests.get(url, headers={"X-Feedsim-Fault": fault}, timeout=30)
+    assert shows(by_header), f"{fault} asked by header did not show"
+    assert any(fault in entry["faults"] for entry in feedsim.fault_log)
+    again = requests.get(url, timeout=30)
+    assert again.content == clean.content  # asking once changes nothing for the next request
+
+
+def test_every_fault_has_a_test():
+    assert set(FAULTS) == set(CASES) | {"slow", "timeout", "reset"}
+
+
+def test_slow_timeout_and_reset(feedsim_factory):
+    sim = feedsim_factory(slow_seconds=0.6, timeout_seconds=20)
+    url = sim.base_url("kolada") + KOLADA
+    started = time.monotonic()
+    assert requests.get(url, timeout=10).status_code == 200
+    fast = time.monotonic() - started
+    started = time.monotonic()
+    assert requests.get(url, headers={"X-Feedsim-Fault": "slow"}, timeout=10).status_code == 200
+    assert time.monotonic() - started >= 0.6 > fast
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        requests.get(url, headers={"X-Feedsim-Fault": "timeout"}, timeout=0.5)
+    for stream_url in (url, sim.base_url("jobtech_jobstream") + STREAM):
+        with pytest.raises(requests.exceptions.RequestException):
+            requests.get(stream_url, headers={"X-Feedsim-Fault": "reset"}, timeout=10).json()
+    assert requests.get(url, timeout=10).status_code == 200
+    started = time.monotonic()
+    sim.stop()  # a hanging `timeout` answer does not hold the server
+    assert time.monotonic() - started < 3
+
+
+def test_run_level_first_n_faults_then_success(feedsim_factory):
+    sim = feedsim_factory(faults=["http_429:2@kolada"])
+    url = sim.base_url("kolada") + KOLADA
+    statuses = [requests.get(url, timeout=10).status_code for _ in range(4)]
+    assert statuses == [429, 429, 200, 200]
+    assert requests.get(sim.base_url("af_outlook") + "/yrkesbarometer?lan=03", timeout=10).status_code == 200
+    assert [entry["status"] for entry in sim.fault_log] == [429, 429]
+
+
+def test_run_level_rate_is_reproducible(feedsim_factory):
+    def statuses() -> list[int]:
+        sim = feedsim_factory(faults=["http_503"], fault_rate=0.4, seed=9)
+        url = sim.base_url("af_outlook") + "/yrkesbarometer/omgangar"
+        out = [requests.get(url, timeout=10).status_code for _ in range(20)]
+        sim.stop()
+        return out
+
+    first = statuses()
+    assert first == statuses()
+    assert 200 in first and 503 in first
+
+
+def _representative(conn_id: str) -> tuple[str, str, dict | None]:
+    """A (method, path, JSON body) per upstream that holds records every data fault can touch."""
+    query = {
+        "query": [
+            {"code": "Region", "selection": {"filter": "item", "values": ["03", "0380", "1880"]}},
+            {"code": "ContentsCode", "selection": {"filter": "item", "values": ["BE0101N1"]}},
+            {"code": "Tid", "selection": {"filter": "item", "values": ["2022", "2023"]}},
+        ],
+        "response": {"format": "json"},
+    }
+    return {
+        "jobtech_jobstream": ("GET", "/v2/snapshot", None),
+        "jobtech_historical": ("GET", "/annonser/historiska/2016.jsonl", None),
+        "jobtech_taxonomy": ("GET", "/v1/taxonomy/specific/concepts/municipality", None),
+        "af_statistics": ("GET", AFS, None),
+        "af_outlook": ("GET", "/yrkesbarometer?lan=18", None),
+        "kolada": ("GET", KOLADA, None),
+        "scb_pxweb": ("POST", "/OV0104/v1/doris/sv/ssd/BE/BE0101/BE0101A/BefolkningNy", query),
+        "education_offerings": ("GET", EDU, None),
+        "municipal_files": ("GET", "/1880/2026-08/komvux_kursdeltagare.csv", None),
+    }[conn_id]
+
+
+def test_data_faults_apply_where_documented_and_change_the_answer(feedsim_factory):
+    sim = feedsim_factory(scale=0.01, scb_rate_limit=10_000)
+    for fault in sorted(DATA_FAULTS):
+        for conn_id in APPLIES_TO[fault]:
+            method, path, body = _representative(conn_id)
+            url = sim.base_url(conn_id) + path
+            clean = requests.request(method, url, json=body, timeout=30)
+            faulty = requests.request(method, url, json=body, headers={"X-Feedsim-Fault": fault}, timeout=30)
+            assert clean.status_code == faulty.status_code == 200, (fault, conn_id)
+            if fault == "wrong_encoding" and clean.content.isascii():
+                continue  # nothing to mis-encode in a pure-ASCII answer
+            assert faulty.content != clean.content, (fault, conn_id)
+            assert fault in sim.fault_log[-1]["faults"], (fault, conn_id)
+    log_size = len(sim.fault_log)
+    for conn_id in APPLIES_TO["duplicates"]:
+        method, path, body = _representative(conn_id)
+        requests.request(method, sim.base_url(conn_id) + path, json=body, timeout=30)
+    assert len(sim.fault_log) == log_size  # no fault without asking
+
+
+def test_unknown_fault_name_is_a_400(feedsim):
+    response = requests.get(feedsim.base_url("kolada") + KOLADA + "&feedsim_fault=http_418", timeout=10)
+    assert response.status_code == 400 and "unknown fault" in response.text
