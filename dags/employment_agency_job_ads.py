@@ -25,13 +25,12 @@ Job ads whose workplace is in the area, from Arbetsförmedlingen JobTech.
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import Asset, Param, dag, get_current_context, task
+from airflow.sdk import Param, dag
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from vagled.assets import JOB_ADS
 from vagled.dag_defaults import DEFAULT_ARGS
-
-FEED = "job_ads"
+from vagled.pipeline.dag_tasks import load_path
 
 
 @dag(
@@ -50,41 +49,7 @@ FEED = "job_ads"
     },
 )
 def employment_agency_job_ads():
-    @task
-    def extract_ads() -> dict:
-        """Open a batch and land the JobStream increment or the historical files in raw."""
-        from vagled.feeds.job_ads_extract import land_job_ads
-        from vagled.pipeline import tasks
-        from vagled.sources.jobtech import parse_backfill_years
-
-        context = get_current_context()
-        years = parse_backfill_years(context["params"].get("backfill"))
-        return tasks.extract(
-            FEED,
-            data_interval_start=context.get("data_interval_start"),
-            data_interval_end=context.get("data_interval_end"),
-            params=context["params"],
-            run_id=context["run_id"],
-            land=lambda conn, batch_id, period: land_job_ads(conn, batch_id, period, years),
-            needs_period=not years,
-        )
-
-    @task
-    def stage_ads(extracted: dict) -> dict:
-        """Parse, COPY to staging.job_ad and validate; failing rows go to quarantine."""
-        from vagled.pipeline import tasks
-
-        return tasks.stage(FEED, extracted["batch_id"])
-
-    @task(outlets=[Asset(JOB_ADS)])
-    def publish_ads(extracted: dict, staged: dict) -> dict:
-        """Merge the batch into core.job_ad in one transaction and close its audit row."""
-        from vagled.pipeline import tasks
-
-        return tasks.publish(FEED, extracted["batch_id"], watermark=extracted.get("window_end"))
-
-    extracted = extract_ads()
-    publish_ads(extracted, stage_ads(extracted))
+    load_path("job_ads", asset_uri=JOB_ADS)
 
 
 employment_agency_job_ads()

@@ -21,13 +21,12 @@ long-term unemployed (over 12 months).
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import Asset, Param, dag, get_current_context, task
+from airflow.sdk import Param, dag
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from vagled.assets import JOBSEEKERS
 from vagled.dag_defaults import DEFAULT_ARGS
-
-FEED = "jobseekers"
+from vagled.pipeline.dag_tasks import load_path
 
 
 @dag(
@@ -45,45 +44,7 @@ FEED = "jobseekers"
     },
 )
 def employment_agency_jobseekers():
-    @task
-    def extract_jobseekers() -> dict:
-        """Open a batch and land the monthly file of every month in the period."""
-        from vagled.feeds.jobseekers import CONN_ID, monthly_paths
-        from vagled.pipeline import tasks
-        from vagled.pipeline.extract import land_responses
-        from vagled.sources.http import HttpSource
-
-        context = get_current_context()
-
-        def land(conn, batch_id, period):
-            paths = monthly_paths(period.start.date(), period.end.date())
-            return {"parts": land_responses(conn, HttpSource(CONN_ID), batch_id, FEED, paths, expect="text")}
-
-        return tasks.extract(
-            FEED,
-            data_interval_start=context.get("data_interval_start"),
-            data_interval_end=context.get("data_interval_end"),
-            params=context["params"],
-            run_id=context["run_id"],
-            land=land,
-        )
-
-    @task
-    def stage_jobseekers(extracted: dict) -> dict:
-        """Parse the CSV files, COPY to staging and validate; failing rows go to quarantine."""
-        from vagled.pipeline import tasks
-
-        return tasks.stage(FEED, extracted["batch_id"])
-
-    @task(outlets=[Asset(JOBSEEKERS)])
-    def publish_jobseekers(extracted: dict, staged: dict) -> dict:
-        """Merge the batch into core.jobseekers_monthly in one transaction."""
-        from vagled.pipeline import tasks
-
-        return tasks.publish(FEED, extracted["batch_id"])
-
-    extracted = extract_jobseekers()
-    publish_jobseekers(extracted, stage_jobseekers(extracted))
+    load_path("jobseekers", asset_uri=JOBSEEKERS)
 
 
 employment_agency_jobseekers()

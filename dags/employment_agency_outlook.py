@@ -17,13 +17,12 @@ county, a shortage index (1-5), the assessment on the agency's five-step scale a
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import Asset, Param, dag, get_current_context, task
+from airflow.sdk import Param, dag
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from vagled.assets import OCCUPATIONAL_OUTLOOK
 from vagled.dag_defaults import DEFAULT_ARGS
-
-FEED = "occupational_outlook"
+from vagled.pipeline.dag_tasks import load_path
 
 
 @dag(
@@ -41,48 +40,7 @@ FEED = "occupational_outlook"
     },
 )
 def employment_agency_outlook():
-    @task
-    def extract_outlook() -> dict:
-        """Open a batch and land the outlook of every half-year in the period's years."""
-        from datetime import timedelta
-
-        from vagled.feeds.outlook import CONN_ID, half_years
-        from vagled.pipeline import tasks
-        from vagled.pipeline.extract import land_responses
-        from vagled.sources.http import HttpSource
-
-        context = get_current_context()
-
-        def land(conn, batch_id, period):
-            last_year = (period.end - timedelta(seconds=1)).year
-            requests = half_years(period.start.year, last_year)
-            return {"parts": land_responses(conn, HttpSource(CONN_ID), batch_id, FEED, requests)}
-
-        return tasks.extract(
-            FEED,
-            data_interval_start=context.get("data_interval_start"),
-            data_interval_end=context.get("data_interval_end"),
-            params=context["params"],
-            run_id=context["run_id"],
-            land=land,
-        )
-
-    @task
-    def stage_outlook(extracted: dict) -> dict:
-        """Parse, COPY to staging and validate; failing rows go to quarantine."""
-        from vagled.pipeline import tasks
-
-        return tasks.stage(FEED, extracted["batch_id"])
-
-    @task(outlets=[Asset(OCCUPATIONAL_OUTLOOK)])
-    def publish_outlook(extracted: dict, staged: dict) -> dict:
-        """Merge the batch into core.occupational_outlook in one transaction."""
-        from vagled.pipeline import tasks
-
-        return tasks.publish(FEED, extracted["batch_id"])
-
-    extracted = extract_outlook()
-    publish_outlook(extracted, stage_outlook(extracted))
+    load_path("occupational_outlook", asset_uri=OCCUPATIONAL_OUTLOOK, name="outlook")
 
 
 employment_agency_outlook()

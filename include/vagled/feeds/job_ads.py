@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from vagled.assets import JOB_ADS
 from vagled.config import area_county_codes
+from vagled.feeds.job_ads_extract import is_increment, land_job_ads
 from vagled.pipeline.feed import FeedSpec, ParseFailure
 from vagled.privacy import mask_identity_numbers
 
@@ -184,4 +185,6 @@ SPEC = FeedSpec(
     in_area=in_area,
     suite_parameters=suite_parameters,
     order_by=("changed_at", "record_no"),
+    land=land_job_ads,
+    period_required=is_increment,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from vagled.pipeline.extract import land_responses, land_stream_in_slices
@@ -14,8 +15,14 @@ from vagled.sources.http import HttpSource
 log = logging.getLogger(__name__)
 
 
-def land_job_ads(conn, batch_id: int, period: Period | None, backfill_years: list[int]) -> dict[str, Any]:
-    """Land the increment of ``period`` from JobStream, or the historical files of ``backfill_years``."""
+def is_increment(params: Mapping[str, Any]) -> bool:
+    """A run is a JobStream increment over its period unless param ``backfill`` names years."""
+    return not jobtech.parse_backfill_years(params.get("backfill"))
+
+
+def land_job_ads(conn, batch_id: int, period: Period | None, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Land the increment of ``period`` from JobStream, or the historical files of the ``backfill`` years."""
+    backfill_years = jobtech.parse_backfill_years(params.get("backfill"))
     if backfill_years:
         source = HttpSource(jobtech.HISTORICAL_CONN_ID, timeout=(5.0, 120.0))
         parts = 0
@@ -38,4 +45,5 @@ def land_job_ads(conn, batch_id: int, period: Period | None, backfill_years: lis
         "mode": "increment",
         "window_start": start.isoformat(),
         "window_end": period.end.isoformat(),
+        "watermark": period.end.isoformat(),
     }

@@ -7,7 +7,7 @@ inference, so the header names are configuration here, in HEADERS).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 
@@ -15,6 +15,7 @@ from vagled.assets import JOBSEEKERS
 from vagled.config import area_county_codes
 from vagled.feeds.text_tables import parse_swedish_number, read_csv_rows
 from vagled.pipeline.feed import FeedSpec, ParseFailure
+from vagled.pipeline.period import Period
 
 CONN_ID = "af_statistics"
 HEADERS = {
@@ -64,6 +65,15 @@ def monthly_paths(start: date, end: date) -> Iterator[tuple[str, dict]]:
         year, month = (year + (month == 12), month % 12 + 1)
 
 
+def land(conn, batch_id: int, period: Period, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Land the monthly file of every month in the period."""
+    from vagled.pipeline.extract import land_responses
+    from vagled.sources.http import HttpSource
+
+    paths = monthly_paths(period.start.date(), period.end.date())
+    return {"parts": land_responses(conn, HttpSource(CONN_ID), batch_id, "jobseekers", paths, expect="text")}
+
+
 def suite_parameters(conn) -> dict[str, Any]:
     from vagled.sql import load_sql
 
@@ -91,4 +101,5 @@ SPEC = FeedSpec(
     max_quarantine_share=0.1,
     in_area=in_area,
     suite_parameters=suite_parameters,
+    land=land,
 )

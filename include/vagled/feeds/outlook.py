@@ -7,12 +7,14 @@ are configuration here (FIELDS).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from datetime import timedelta
 from typing import Any
 
 from vagled.assets import OCCUPATIONAL_OUTLOOK
 from vagled.config import area_county_codes
 from vagled.pipeline.feed import FeedSpec, ParseFailure, SourceStructureError
+from vagled.pipeline.period import Period
 
 CONN_ID = "af_outlook"
 FIELDS = {
@@ -81,6 +83,16 @@ def half_years(start_year: int, end_year: int) -> Iterator[tuple[str, dict]]:
             yield "yrkesbarometer", {"ar": year, "halvar": half}
 
 
+def land(conn, batch_id: int, period: Period, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Land the outlook of both half-years of every year the period touches."""
+    from vagled.pipeline.extract import land_responses
+    from vagled.sources.http import HttpSource
+
+    last_year = (period.end - timedelta(seconds=1)).year
+    requests = half_years(period.start.year, last_year)
+    return {"parts": land_responses(conn, HttpSource(CONN_ID), batch_id, "occupational_outlook", requests)}
+
+
 def suite_parameters(conn) -> dict[str, Any]:
     from vagled.sql import load_sql
 
@@ -106,4 +118,5 @@ SPEC = FeedSpec(
     max_quarantine_share=0.1,
     in_area=in_area,
     suite_parameters=suite_parameters,
+    land=land,
 )

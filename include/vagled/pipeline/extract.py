@@ -85,8 +85,14 @@ def land_stream_in_slices(
                     cut = buffer.rfind(b"\n") + 1
                     if cut:
                         land_payload(
-                            conn, batch_id, feed, part_no, source_url=url, body=bytes(buffer[:cut]),
-                            content_type=content_type, request_params={"slice": part_no - first_part},
+                            conn,
+                            batch_id,
+                            feed,
+                            part_no,
+                            source_url=url,
+                            body=bytes(buffer[:cut]),
+                            content_type=content_type,
+                            request_params={"slice": part_no - first_part},
                         )
                         total += cut
                         del buffer[:cut]
@@ -94,8 +100,14 @@ def land_stream_in_slices(
                         log.info("%s batch %d: landed slice %d (%.1f MB so far)", feed, batch_id, part_no, total / 1e6)
             if buffer:
                 land_payload(
-                    conn, batch_id, feed, part_no, source_url=url, body=bytes(buffer),
-                    content_type=content_type, request_params={"slice": part_no - first_part},
+                    conn,
+                    batch_id,
+                    feed,
+                    part_no,
+                    source_url=url,
+                    body=bytes(buffer),
+                    content_type=content_type,
+                    request_params={"slice": part_no - first_part},
                 )
                 total += len(buffer)
                 part_no += 1

@@ -5,7 +5,7 @@ The load path (vagled.pipeline.load) does the rest, the same way for every feed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,16 @@ class SourceStructureError(ValueError):
 # columns, or ParseFailure for what cannot be read. It must stream (yield), never build lists.
 Parser = Callable[[bytes, str], Iterator[dict[str, Any] | ParseFailure]]
 
+# A lander fetches what one run needs from the upstream and lands it in raw:
+# land(conn, batch_id, period, params) -> a small dict for XCom (at least ``parts``; an
+# incremental feed adds ``watermark``, the point its next run starts from once this one is published).
+Lander = Callable[[Any, int, Any, Mapping[str, Any]], dict[str, Any]]
+
+
+def always(params: Mapping[str, Any]) -> bool:
+    """A run always covers a period (the default of FeedSpec.period_required)."""
+    return True
+
 
 @dataclass(frozen=True)
 class FeedSpec:
@@ -47,6 +57,9 @@ class FeedSpec:
         in_area: a record filter for national sources; records outside count as out_of_area.
         suite_parameters: values the suite needs at run time (reference code lists), read from core.
         order_by: staged columns that decide which of several records with one key wins (latest last).
+        land: fetches one run's payloads from the upstream into raw (see Lander).
+        period_required: whether a run with these params covers a period (a backfill of whole
+            years, or a full reference snapshot, does not).
     """
 
     name: str
@@ -61,6 +74,8 @@ class FeedSpec:
     in_area: Callable[[dict[str, Any]], bool] | None = None
     suite_parameters: Callable[[Any], dict[str, Any]] | None = None
     order_by: tuple[str, ...] = field(default=("record_no",))
+    land: Lander | None = None
+    period_required: Callable[[Mapping[str, Any]], bool] = always
 
     def key_of(self, record: dict[str, Any]) -> str:
         """Return the natural key of a record as text (for quarantine rows)."""

@@ -7,7 +7,7 @@ cannot fix bad data; a rerun after the fix can).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -35,21 +35,26 @@ def extract(
     *,
     data_interval_start: datetime | None,
     data_interval_end: datetime | None,
-    params: dict[str, Any] | None,
+    params: Mapping[str, Any] | None,
     run_id: str | None,
-    land: Callable[[Any, int, Period | None], dict[str, Any]],
-    needs_period: bool = True,
 ) -> dict[str, Any]:
-    """Open a batch for the run's period and land what ``land(conn, batch_id, period)`` fetches."""
+    """Open a batch for the run's period and land what the feed's ``land`` fetches."""
     spec = get_feed(feed)
-    period = resolve_period(data_interval_start, data_interval_end, params) if needs_period else None
+    if spec.land is None:
+        raise TypeError(f"feed {feed!r} declares no land function")
+    params = params or {}
+    period: Period | None = None
+    if spec.period_required(params):
+        period = resolve_period(data_interval_start, data_interval_end, params)
     with _connect() as conn:
         batch_id = open_batch(conn, spec, period, run_id)
+        log.info("%s batch %d opened for %s", feed, batch_id, period or "a run without period")
         try:
-            landed = land(conn, batch_id, period)
+            landed = spec.land(conn, batch_id, period, params)
         except Exception as exc:
             fail_batch(conn, batch_id, f"extract failed: {type(exc).__name__}: {exc}")
             raise
+    log.info("%s batch %d: %s landed", feed, batch_id, landed)
     return {"batch_id": batch_id, **landed}
 
 

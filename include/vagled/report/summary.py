@@ -28,9 +28,7 @@ def print_warehouse_summary() -> None:
         header = ("feed", "batches", "failed", "received", "loaded", "quarant.", "dupl.")
         print("    {:<28} {:>7} {:>6} {:>9} {:>9} {:>9} {:>7}".format(*header))
         for feed, batches, _ok, failed, received, loaded, quarantined, duplicates in summary["feeds"]:
-            print(
-                f"    {feed:<28} {batches:>7} {failed:>6} {received:>9} {loaded:>9} {quarantined:>9} {duplicates:>7}"
-            )
+            print(f"    {feed:<28} {batches:>7} {failed:>6} {received:>9} {loaded:>9} {quarantined:>9} {duplicates:>7}")
     else:
         print("    no feed batches loaded yet (audit.load_batch is empty)")
     print("    core tables: " + ", ".join(f"{table} {rows}" for table, rows in summary["core"]))

@@ -106,8 +106,7 @@ def migrate(
 def _apply_files(conn, report: MigrationReport, migrations_dir: Path) -> None:
     conn.execute(load_sql("audit/create_schema_version"))
     applied = {
-        version: checksum
-        for version, checksum in conn.execute("select version, checksum from audit.schema_version")
+        version: checksum for version, checksum in conn.execute("select version, checksum from audit.schema_version")
     }
     for migration in discover(migrations_dir):
         label = f"V{migration.version:03d}__{migration.name}"

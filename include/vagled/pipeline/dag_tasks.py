@@ -1,0 +1,53 @@
+"""The load path as Airflow tasks: ``extract_<x> >> stage_<x> >> publish_<x>``, the same in every DAG.
+
+Cheap to import (only ``airflow.sdk``): the feed's own code is imported inside the tasks, at run
+time, so DAG files stay fast to parse.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.sdk import Asset, get_current_context, task
+
+
+def load_path(feed: str, *, asset_uri: str, name: str | None = None) -> Any:
+    """Add the three load-path tasks of ``feed`` to the DAG being defined and return publish's XComArg.
+
+    Args:
+        feed: the feed's name (a key of ``vagled.feeds.FEED_MODULES``).
+        asset_uri: the Asset the publish task emits when a batch is published.
+        name: the suffix of the task ids (default: the feed's name).
+    """
+    name = name or feed
+
+    @task(task_id=f"extract_{name}")
+    def extract() -> dict[str, Any]:
+        """Open a batch in audit.load_batch for the run's period and land every answer in raw."""
+        from vagled.pipeline import tasks
+
+        context = get_current_context()
+        return tasks.extract(
+            feed,
+            data_interval_start=context.get("data_interval_start"),
+            data_interval_end=context.get("data_interval_end"),
+            params=context["params"],
+            run_id=context["run_id"],
+        )
+
+    @task(task_id=f"stage_{name}")
+    def stage(extracted: dict[str, Any]) -> dict[str, Any]:
+        """Parse the landed payloads, COPY to staging and validate; failing rows go to quarantine."""
+        from vagled.pipeline import tasks
+
+        return tasks.stage(feed, extracted["batch_id"])
+
+    @task(task_id=f"publish_{name}", outlets=[Asset(asset_uri)])
+    def publish(extracted: dict[str, Any], staged: dict[str, Any]) -> dict[str, Any]:
+        """Merge the staged batch into core in one transaction and close its audit row."""
+        from vagled.pipeline import tasks
+
+        return tasks.publish(feed, extracted["batch_id"], watermark=extracted.get("watermark"))
+
+    extracted = extract()
+    return publish(extracted, stage(extracted))
