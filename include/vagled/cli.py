@@ -126,6 +126,18 @@ def _cmd_airflow_env(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- data docs ---------------------------------------------------------------------------------
+def _cmd_data_docs(args: argparse.Namespace) -> int:
+    from vagled.pipeline.data_docs import data_docs_index
+
+    index = data_docs_index()
+    if not index.is_file():
+        print(f"no Data Docs yet: staging a batch builds them at {index}", file=sys.stderr)
+        return 2
+    print(index)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vagled", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -149,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     airflow_env = commands.add_parser("airflow-env", help="print the environment used for Airflow")
     airflow_env.add_argument("--show-secrets", action="store_true")
     airflow_env.set_defaults(func=_cmd_airflow_env)
+
+    data_docs = commands.add_parser("data-docs", help="print the path of the validation results' Data Docs page")
+    data_docs.set_defaults(func=_cmd_data_docs)
 
     try:
         from vagled.feedsim.cli import add_feedsim_commands

@@ -65,10 +65,17 @@ def test_sparse_removal_keeps_only_what_it_has():
     assert "missing_keys" not in record  # a removal is sparse by design, not drift
 
 
-def test_renamed_field_is_named_as_missing():
+def test_a_field_missing_from_one_ad_is_named_as_missing():
     drifted = {k: v for k, v in AD.items() if k != "headline"} | {"title": "x"}
-    [record] = list(parse_ads(json.dumps([drifted]).encode(), "application/json"))
-    assert record["headline"] is None and record["missing_keys"] == "headline"
+    first, second = parse_ads(json.dumps([drifted, AD]).encode(), "application/json")
+    assert first["headline"] is None and first["missing_keys"] == "headline"
+    assert second["headline"] == AD["headline"]
+
+
+def test_a_field_missing_from_every_ad_refuses_the_part():
+    drifted = {k: v for k, v in AD.items() if k != "headline"} | {"title": "x"}
+    with pytest.raises(SourceStructureError, match="headline"):
+        list(parse_ads(json.dumps([drifted, drifted]).encode(), "application/json"))
 
 
 CSV = (

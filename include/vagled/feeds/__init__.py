@@ -10,6 +10,12 @@ FEED_MODULES = {
     "job_ads": "vagled.feeds.job_ads",
     "jobseekers": "vagled.feeds.jobseekers",
     "occupational_outlook": "vagled.feeds.outlook",
+    "taxonomy": "vagled.feeds.taxonomy",
+    "education_offerings": "vagled.feeds.education",
+    "kolada_key_figures": "vagled.feeds.key_figures",
+    "scb_key_figures": "vagled.feeds.scb",
+    "municipal_komvux": "vagled.feeds.municipal_komvux",
+    "municipal_programmes": "vagled.feeds.municipal_programmes",
 }
 
 

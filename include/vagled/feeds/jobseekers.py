@@ -13,8 +13,8 @@ from typing import Any
 
 from vagled.assets import JOBSEEKERS
 from vagled.config import area_county_codes
-from vagled.feeds.text_tables import parse_swedish_number, read_csv_rows
-from vagled.pipeline.feed import FeedSpec, ParseFailure
+from vagled.feeds.text_tables import has_invalid_text, parse_swedish_number, read_csv_rows
+from vagled.pipeline.feed import FeedSpec, ParseFailure, SourceStructureError
 from vagled.pipeline.period import Period
 
 CONN_ID = "af_statistics"
@@ -38,8 +38,23 @@ STAGED_COLUMNS = ("month", "county_code", "municipality_code", "group_code", "gr
 
 
 def parse_jobseekers(body: bytes, content_type: str) -> Iterator[dict[str, Any] | ParseFailure]:
+    """Parse one monthly file.
+
+    Raises:
+        SourceStructureError: a required header is missing or renamed, or the file has no rows
+            (the agency never publishes an empty month: loading one would hide the month).
+    """
     required = tuple(HEADERS.values())
+    rows = 0
     for line_no, row in read_csv_rows(body, required):
+        rows += 1
+        if has_invalid_text(row.values()):
+            yield ParseFailure(
+                f"line {line_no} holds bytes that are not valid in the file's encoding",
+                ";".join(row.values())[:500],
+                check="valid_text_encoding",
+            )
+            continue
         get = {key: row.get(header.casefold(), "") for key, header in HEADERS.items()}
         try:
             count = parse_swedish_number(get["count"])
@@ -53,6 +68,8 @@ def parse_jobseekers(body: bytes, content_type: str) -> Iterator[dict[str, Any] 
             }
         except ValueError as exc:
             yield ParseFailure(f"line {line_no}: {exc}", ";".join(row.values())[:500])
+    if rows == 0:
+        raise SourceStructureError("the monthly file has a header but no rows; an empty month is never published")
 
 
 def monthly_paths(start: date, end: date) -> Iterator[tuple[str, dict]]:
@@ -71,7 +88,7 @@ def land(conn, batch_id: int, period: Period, params: Mapping[str, Any]) -> dict
     from vagled.sources.http import HttpSource
 
     paths = monthly_paths(period.start.date(), period.end.date())
-    return {"parts": land_responses(conn, HttpSource(CONN_ID), batch_id, "jobseekers", paths, expect="text")}
+    return {"parts": land_responses(conn, HttpSource(CONN_ID), batch_id, "jobseekers", paths, expect="lines")}
 
 
 def suite_parameters(conn) -> dict[str, Any]:

@@ -52,10 +52,15 @@ def parse_outlook(body: bytes, content_type: str) -> Iterator[dict[str, Any] | P
         yield ParseFailure(f"answer is not valid JSON: {exc}", body[:500].decode("utf-8", "replace"))
         return
     records = _records(document)
-    if records and isinstance(records[0], dict):
-        absent = [FIELDS[name] for name in REQUIRED if FIELDS[name] not in records[0]]
-        if absent:
-            raise SourceStructureError(f"outlook records lack the fields {absent}: the source's format changed")
+    if not records:
+        # the agency publishes every occupation for every county each half-year
+        raise SourceStructureError("the outlook answer holds no records; an empty round is never published")
+    # A field missing from a few records is a record fault (quarantined); missing from every
+    # record it is a renamed or dropped field, and the whole batch is refused.
+    objects = [item for item in records if isinstance(item, dict)]
+    absent = [FIELDS[name] for name in REQUIRED if objects and not any(FIELDS[name] in item for item in objects)]
+    if absent:
+        raise SourceStructureError(f"outlook records lack the fields {absent}: the source's format changed")
     for item in records:
         if not isinstance(item, dict):
             yield ParseFailure(f"expected an object, got {type(item).__name__}", str(item)[:500])

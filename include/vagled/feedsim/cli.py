@@ -43,7 +43,7 @@ def add_feedsim_commands(subparsers: argparse._SubParsersAction) -> None:
         "--fault",
         action="append",
         default=[],
-        metavar="NAME[:N][@CONNECTION]",
+        metavar="NAME[:N][@CONNECTION[/PATH]]",
         help="apply a fault to every matching request (repeatable); see docs/feedsim.md",
     )
     serve.add_argument("--fault-rate", type=float, default=1.0, help="share of matching requests a fault hits")

@@ -2,8 +2,10 @@
 
 A fault is asked for per request (query ``feedsim_fault=NAME`` or header ``X-Feedsim-Fault: NAME``,
 repeatable or comma-separated) or per run (``FeedSim(faults=[...], fault_rate=r)`` / CLI ``--fault``).
-A spec is ``NAME[:N][@CONNECTION]``: ``:N`` applies the fault to the first N matching requests only
-(``http_429:2`` = two 429s, then success), ``@CONNECTION`` limits it to one upstream.
+A spec is ``NAME[:N][@CONNECTION[/PATH]]``: ``:N`` applies the fault to the first N matching requests
+only (``http_429:2`` = two 429s, then success), ``@CONNECTION`` limits it to one upstream and
+``/PATH`` to the paths below it that start so (``truncated@municipal_files/0486/2026-09/``: one
+municipality's files of one month).
 Which requests a run-level fault hits is seeded by (seed, fault, path + query, how many times that
 path + query was requested before), so a rerun of the same request sequence sees the same faults.
 """
@@ -126,11 +128,17 @@ APPLIES_TO: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class FaultSpec:
-    """One parsed fault spec: NAME[:N][@CONNECTION]."""
+    """One parsed fault spec: NAME[:N][@CONNECTION[/PATH]]."""
 
     name: str
     limit: int | None = None  # apply to the first `limit` matching requests only
     conn_id: str | None = None  # only requests to this upstream
+    path: str | None = None  # only paths below the upstream that start with this
+
+    def matches(self, conn_id: str, path_query: str) -> bool:
+        if self.conn_id and self.conn_id != conn_id:
+            return False
+        return not self.path or path_query.startswith(f"/{conn_id}/{self.path}")
 
     @property
     def text(self) -> str:
@@ -139,20 +147,23 @@ class FaultSpec:
             out += f":{self.limit}"
         if self.conn_id:
             out += f"@{self.conn_id}"
+        if self.path:
+            out += f"/{self.path}"
         return out
 
 
 def parse_fault_spec(text: str) -> FaultSpec:
-    """Parse NAME[:N][@CONNECTION].
+    """Parse NAME[:N][@CONNECTION[/PATH]].
 
     Raises:
         ValueError: unknown fault name or a malformed count.
     """
     raw = text.strip()
-    conn_id = None
+    conn_id = path = None
     if "@" in raw:
-        raw, conn_id = raw.split("@", 1)
-        conn_id = conn_id.strip() or None
+        raw, target = raw.split("@", 1)
+        conn_id, _, path = target.strip().partition("/")
+        conn_id, path = conn_id or None, path.lstrip("/") or None
     limit = None
     if ":" in raw:
         raw, count = raw.split(":", 1)
@@ -162,7 +173,7 @@ def parse_fault_spec(text: str) -> FaultSpec:
     name = raw.strip()
     if name not in FAULTS:
         raise ValueError(f"unknown fault {name!r}; known: {', '.join(sorted(FAULTS))}")
-    return FaultSpec(name, limit, conn_id)
+    return FaultSpec(name, limit, conn_id, path)
 
 
 def parse_fault_list(values: list[str] | tuple[str, ...]) -> list[FaultSpec]:
@@ -201,7 +212,7 @@ class FaultPlanner:
             nth = self._path_counts[path_query]
             self._path_counts[path_query] += 1
             for spec in request_specs:
-                if spec.conn_id and spec.conn_id != conn_id:
+                if not spec.matches(conn_id, path_query):
                     continue
                 if spec.limit is not None:
                     # Per-request "first N": counted per (spec, path) so that a retried URL recovers.
@@ -211,7 +222,7 @@ class FaultPlanner:
                     self._used[key] += 1
                 active.add(spec.name)
             for spec in self.run_faults:
-                if spec.conn_id and spec.conn_id != conn_id:
+                if not spec.matches(conn_id, path_query):
                     continue
                 key = f"run|{spec.text}"
                 if spec.limit is not None and self._used[key] >= spec.limit:

@@ -35,6 +35,8 @@ FIRST_MONTH = (2023, 1)
 KINDS = ("komvux_kursdeltagare", "arbetsmarknadsinsatser")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_FORCED = frozenset({"0484", "1861"})  # at least these send Excel files
+# Hallsberg's Excel export carries a title and a source row above the header.
+TWO_TITLE_ROWS = frozenset({"1861"})
 
 HEADERS: dict[str, tuple[str, ...]] = {
     "kommunkod": ("Kommunkod", "Kommun kod", "KOMMUNKOD", "Kommun-kod"),
@@ -131,6 +133,8 @@ def profile(code: str) -> Profile:
     encoding = "cp1252" if x < 0.75 else ("utf-8" if x < 0.95 else "utf-8-sig")
     y = unit("mf-title", code)
     title_rows = 0 if y < 0.6 else (1 if y < 0.85 else 2)
+    if code in TWO_TITLE_ROWS:
+        title_rows = 2
     variants = {name: int(unit("mf-head", code, name) * len(options)) for name, options in HEADERS.items()}
     return Profile(xlsx, delimiter, encoding, title_rows, variants)
 

@@ -51,3 +51,62 @@ def load_path(feed: str, *, asset_uri: str, name: str | None = None) -> Any:
 
     extracted = extract()
     return publish(extracted, stage(extracted))
+
+
+def load_path_per_partition(
+    feeds: tuple[str, ...],
+    partitions: Any,
+    *,
+    asset_uris: tuple[str, ...],
+    name: str,
+) -> Any:
+    """Add the load path of ``feeds`` as a task group mapped over ``partitions`` (dynamic task mapping).
+
+    Each mapped group (one per partition, e.g. per municipality) runs
+    ``extract_<name> >> stage_<name> >> publish_<name>`` with one batch per feed and partition. Tasks
+    of a mapped group depend on the same map index only, so a failing partition never blocks the others.
+
+    Args:
+        feeds: the feeds loaded for every partition (keys of ``vagled.feeds.FEED_MODULES``).
+        partitions: an XComArg or list of partition keys.
+        asset_uris: the Assets the publish task emits.
+        name: the suffix of the task ids and the group id ``load_<name>``.
+    """
+    from airflow.sdk import task_group
+
+    feeds = tuple(feeds)
+
+    @task_group(group_id=f"load_{name}")
+    def per_partition(partition: str) -> Any:
+        @task(task_id=f"extract_{name}")
+        def extract(partition: str) -> dict[str, Any]:
+            """Open this partition's batches and land its payloads in raw."""
+            from vagled.pipeline import tasks
+
+            context = get_current_context()
+            return tasks.extract_partition(
+                feeds,
+                partition,
+                data_interval_start=context.get("data_interval_start"),
+                data_interval_end=context.get("data_interval_end"),
+                params=context["params"],
+                run_id=context["run_id"],
+            )
+
+        @task(task_id=f"stage_{name}")
+        def stage(extracted: dict[str, Any]) -> dict[str, Any]:
+            """Parse, COPY to staging and validate this partition's batches; failing rows to quarantine."""
+            from vagled.pipeline import tasks
+
+            return tasks.stage_partition(extracted)
+
+        @task(task_id=f"publish_{name}", outlets=[Asset(uri) for uri in asset_uris])
+        def publish(staged: dict[str, Any]) -> dict[str, Any]:
+            """Merge this partition's staged batches into core, each in one transaction."""
+            from vagled.pipeline import tasks
+
+            return tasks.publish_partition(staged)
+
+        return publish(stage(extract(partition)))
+
+    return per_partition.expand(partition=partitions)

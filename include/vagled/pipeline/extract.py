@@ -114,3 +114,91 @@ def land_stream_in_slices(
     except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError, requests.Timeout) as exc:
         raise UpstreamError(f"GET {url} broke off after {total} bytes: {exc}") from exc
     return part_no - first_part, total
+
+
+class IncompleteSnapshotError(UpstreamError):
+    """A paged listing did not add up to its own total: a page was short, empty or the total moved."""
+
+
+def land_paged(
+    conn,
+    source: HttpSource,
+    batch_id: int,
+    feed: str,
+    path: str,
+    params: dict[str, Any],
+    *,
+    items_key: str,
+    id_key: str = "id",
+    total_key: str = "total",
+    page_param: str = "page",
+    size_param: str = "size",
+    size: int = 500,
+    page_attempts: int = 3,
+    first_part: int = 0,
+) -> tuple[int, int]:
+    """Land every page of a listing paged by page number and size, whose answers carry a total.
+
+    A page is landed only when it holds as many distinct records as the total implies for it, so a
+    batch holds the complete listing or fails: a consumer may treat the batch as a full snapshot
+    (and close what it no longer lists). A short or empty page is fetched again a few times first.
+
+    Returns:
+        (parts landed, the listing's total)
+
+    Raises:
+        IncompleteSnapshotError: a page stays short, or the total changed while paging.
+        UpstreamError: an answer stayed unusable (see HttpSource.fetch).
+    """
+    import orjson
+
+    page, part_no, total = 1, first_part, None
+    while True:
+        query = {**params, page_param: page, size_param: size}
+        for attempt in range(1, page_attempts + 1):
+            response = source.fetch(path, params=query)
+            document = orjson.loads(response.body)
+            if not isinstance(document, dict) or not isinstance(document.get(items_key), list):
+                # Not a listing at all: land it so the parser rejects the batch with the reason.
+                got, page_total = None, total if total is not None else 0
+                break
+            page_total = int(document.get(total_key) or 0)
+            if total is not None and page_total != total:
+                raise IncompleteSnapshotError(
+                    f"{path}: the total changed from {total} to {page_total} while paging (page {page})"
+                )
+            expected = max(0, min(size, page_total - (page - 1) * size))
+            got = len({item.get(id_key) for item in document[items_key] if isinstance(item, dict)})
+            if got >= expected:
+                break
+            log.warning(
+                "%s batch %d: page %d holds %d of %d records (attempt %d/%d)",
+                feed,
+                batch_id,
+                page,
+                got,
+                expected,
+                attempt,
+                page_attempts,
+            )
+        else:
+            raise IncompleteSnapshotError(
+                f"{path}: page {page} held {got} of the {expected} records its total of {page_total} implies, "
+                f"after {page_attempts} attempts; nothing of this listing is published"
+            )
+        total = page_total
+        land_payload(
+            conn,
+            batch_id,
+            feed,
+            part_no,
+            source_url=response.url,
+            body=response.body,
+            content_type=response.content_type,
+            request_params=query,
+        )
+        log.info("%s batch %d: landed page %d (%d bytes, total %d)", feed, batch_id, page, len(response.body), total)
+        part_no += 1
+        if got is None or page * size >= total:
+            return part_no - first_part, total
+        page += 1

@@ -12,10 +12,15 @@ from typing import Any
 
 @dataclass(frozen=True)
 class ParseFailure:
-    """A record that could not be read at all; it goes to quarantine with this reason."""
+    """A record that could not be read at all; it goes to quarantine with this reason.
+
+    ``check`` names the failed check in quarantine.record.reasons (where the suite's
+    expectations name theirs), ``reason`` says what was wrong with this record.
+    """
 
     reason: str
     excerpt: str = ""
+    check: str = "parseable_record"
 
 
 class SourceStructureError(ValueError):
@@ -32,6 +37,7 @@ Parser = Callable[[bytes, str], Iterator[dict[str, Any] | ParseFailure]]
 # A lander fetches what one run needs from the upstream and lands it in raw:
 # land(conn, batch_id, period, params) -> a small dict for XCom (at least ``parts``; an
 # incremental feed adds ``watermark``, the point its next run starts from once this one is published).
+# For a feed loaded in parts, params carries the part's key as ``partition``.
 Lander = Callable[[Any, int, Any, Mapping[str, Any]], dict[str, Any]]
 
 
@@ -60,6 +66,10 @@ class FeedSpec:
         land: fetches one run's payloads from the upstream into raw (see Lander).
         period_required: whether a run with these params covers a period (a backfill of whole
             years, or a full reference snapshot, does not).
+        pre_publish_sql: named SQL run before ``publish_sql`` in the same transaction, each with
+            the batch id (e.g. the dimension rows the facts reference).
+        post_publish_sql: named SQL run after ``publish_sql`` in the same transaction, each with
+            the batch id, before staging is cleared (e.g. closing what a full snapshot no longer holds).
     """
 
     name: str
@@ -76,6 +86,9 @@ class FeedSpec:
     order_by: tuple[str, ...] = field(default=("record_no",))
     land: Lander | None = None
     period_required: Callable[[Mapping[str, Any]], bool] = always
+    partition_parameter: str | None = None
+    pre_publish_sql: tuple[str, ...] = ()
+    post_publish_sql: tuple[str, ...] = ()
 
     def key_of(self, record: dict[str, Any]) -> str:
         """Return the natural key of a record as text (for quarantine rows)."""

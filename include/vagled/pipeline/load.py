@@ -75,8 +75,13 @@ def to_json(value: Any) -> str:
 
 
 # -- batches ------------------------------------------------------------------------------------
-def open_batch(conn, spec: FeedSpec, period: Period | None, run_id: str | None) -> int:
-    """Create the audit row of a new batch and close any batch of the same period left running."""
+def open_batch(conn, spec: FeedSpec, period: Period | None, run_id: str | None, *, partition: str | None = None) -> int:
+    """Create the audit row of a new batch and close any batch of the same period left running.
+
+    Args:
+        partition: for a feed loaded in parts, the part this batch covers (a municipality code);
+            only a batch of the same part and period is closed as abandoned.
+    """
     params = {
         "feed": spec.name,
         "interval_start": period.start if period else None,
@@ -84,12 +89,18 @@ def open_batch(conn, spec: FeedSpec, period: Period | None, run_id: str | None) 
         "run_id": run_id,
         "suite": spec.suite,
     }
+    if partition is None:
+        insert, abandon = "pipeline/insert_load_batch", "pipeline/fail_abandoned_batches"
+    else:
+        insert, abandon = "pipeline/insert_load_batch_partition", "pipeline/fail_abandoned_partition_batches"
+        params["partition_key"] = partition
     with conn.transaction():
-        batch_id = conn.execute(load_sql("pipeline/insert_load_batch"), params).fetchone()[0]
-        abandoned = conn.execute(load_sql("pipeline/fail_abandoned_batches"), {**params, "batch_id": batch_id})
+        batch_id = conn.execute(load_sql(insert), params).fetchone()[0]
+        abandoned = conn.execute(load_sql(abandon), {**params, "batch_id": batch_id})
     if abandoned.rowcount:
         log.warning("%s: closed %d abandoned batch(es) of the same period as failed", spec.name, abandoned.rowcount)
-    log.info("%s: opened batch %d for %s", spec.name, batch_id, _describe(period))
+    part = f" (part {partition})" if partition is not None else ""
+    log.info("%s: opened batch %d%s for %s", spec.name, batch_id, part, _describe(period))
     return batch_id
 
 
@@ -168,12 +179,18 @@ def stage_batch(conn, spec: FeedSpec, batch_id: int, *, chunk_rows: int = CHUNK_
     """
     from psycopg import sql
 
+    from vagled.pipeline.data_docs import expectation_key, record_batch_validation
     from vagled.pipeline.validate import validate_frame
 
     counts = {"received": 0, "quarantined": 0, "out_of_area": 0}
     failed_expectations: dict[str, int] = {}
+    # Rows failed per suite expectation (type, column and kwargs tell two checks of a column apart).
+    failed_by_expectation: dict[str, int] = {}
     rows_validated = 0
     parameters = spec.suite_parameters(conn) if spec.suite_parameters else {}
+    if spec.partition_parameter:
+        row = conn.execute(load_sql("pipeline/select_load_batch_partition"), {"batch_id": batch_id}).fetchone()
+        parameters[spec.partition_parameter] = [row[0]] if row and row[0] is not None else []
     table = sql.Identifier(spec.staging_table)
     copy_sql = sql.SQL("copy staging.{} ({}) from stdin").format(
         table, sql.SQL(", ").join(map(sql.Identifier, ("batch_id", "record_no", *spec.columns)))
@@ -194,6 +211,8 @@ def stage_batch(conn, spec: FeedSpec, batch_id: int, *, chunk_rows: int = CHUNK_
         counts["quarantined"] += 1
         for reason in reasons:
             failed_expectations[reason["expectation"]] = failed_expectations.get(reason["expectation"], 0) + 1
+            check = expectation_key(reason)
+            failed_by_expectation[check] = failed_by_expectation.get(check, 0) + 1
 
     def records(cur) -> Iterator[tuple[int, dict[str, Any]]]:
         record_no = 0
@@ -203,7 +222,7 @@ def stage_batch(conn, spec: FeedSpec, batch_id: int, *, chunk_rows: int = CHUNK_
                     record_no += 1
                     if isinstance(item, ParseFailure):
                         counts["received"] += 1
-                        reason = {"expectation": "parseable_record", "column": None, "detail": item.reason}
+                        reason = {"expectation": item.check, "column": None, "detail": item.reason}
                         excerpt = {"part_no": part_no, "excerpt": item.excerpt[:2000]}
                         quarantine(cur, record_no, None, [reason], excerpt)
                         continue
@@ -259,6 +278,15 @@ def stage_batch(conn, spec: FeedSpec, batch_id: int, *, chunk_rows: int = CHUNK_
                 "summary": to_json({"failed_expectations": failed_expectations}),
             },
         )
+    # Outside the transaction: Data Docs are a view of the audit row and never fail the load.
+    record_batch_validation(
+        feed=spec.name,
+        suite_name=spec.suite,
+        batch_id=batch_id,
+        rows_validated=rows_validated,
+        failed_by_expectation=failed_by_expectation,
+        rows_failed=counts["quarantined"],
+    )
     log.info(
         "%s batch %d staged: %d received, %d quarantined, %d outside the area",
         spec.name,
@@ -299,6 +327,11 @@ def publish_batch(conn, spec: FeedSpec, batch_id: int) -> PublishResult:
                 f"published; see quarantine.record where batch_id = {batch_id}; the raw payload is kept "
                 "for a rerun after the fix."
             )
+            unreadable = [
+                r[0] for r in conn.execute(load_sql("pipeline/select_unreadable_reasons"), {"batch_id": batch_id})
+            ]
+            if unreadable:
+                message += " Unreadable: " + "; ".join(unreadable)
             conn.execute(
                 load_sql("pipeline/update_load_batch_failed"),
                 {"batch_id": batch_id, "status": "rejected", "error": message},
@@ -314,7 +347,14 @@ def publish_batch(conn, spec: FeedSpec, batch_id: int) -> PublishResult:
         passing, distinct_keys = conn.execute(
             sql.SQL(load_sql("pipeline/count_publishable")).format(table=table, key=key), {"batch_id": batch_id}
         ).fetchone()
+        for name in spec.pre_publish_sql:
+            step = conn.execute(load_sql(name), {"batch_id": batch_id})
+            log.info("%s batch %d: %s changed %d rows", feed, batch_id, name, step.rowcount)
         merged = conn.execute(load_sql(spec.publish_sql), {"batch_id": batch_id})
+        merged_rows = merged.rowcount
+        for name in spec.post_publish_sql:
+            step = conn.execute(load_sql(name), {"batch_id": batch_id})
+            log.info("%s batch %d: %s changed %d rows", feed, batch_id, name, step.rowcount)
         duplicates = passing - distinct_keys
         conn.execute(
             load_sql("pipeline/update_load_batch_succeeded"),
@@ -326,7 +366,7 @@ def publish_batch(conn, spec: FeedSpec, batch_id: int) -> PublishResult:
         feed,
         batch_id,
         distinct_keys,
-        merged.rowcount,
+        merged_rows,
         quarantined,
         duplicates,
     )

@@ -82,3 +82,75 @@ def publish(feed: str, batch_id: int, *, watermark: str | None = None) -> dict[s
         if watermark:
             save_watermark(conn, feed, datetime.fromisoformat(watermark), batch_id)
     return result.as_dict()
+
+
+# -- feeds loaded in parts (one batch per feed and part, e.g. per municipality) -------------------
+def extract_partition(
+    feeds: tuple[str, ...] | list[str],
+    partition: str,
+    *,
+    data_interval_start: datetime | None,
+    data_interval_end: datetime | None,
+    params: Mapping[str, Any] | None,
+    run_id: str | None,
+) -> dict[str, Any]:
+    """Open one batch per feed for this part and land what each feed's ``land`` fetches for it.
+
+    The part's key reaches ``land`` as ``params["partition"]``. A failure fails this part only
+    (the task of one municipality), and is retried like any extract.
+    """
+    params = dict(params or {})
+    batches: dict[str, int] = {}
+    with _connect() as conn:
+        for feed in feeds:
+            spec = get_feed(feed)
+            if spec.land is None:
+                raise TypeError(f"feed {feed!r} declares no land function")
+            period = (
+                resolve_period(data_interval_start, data_interval_end, params) if spec.period_required(params) else None
+            )
+            batch_id = open_batch(conn, spec, period, run_id, partition=partition)
+            try:
+                landed = spec.land(conn, batch_id, period, {**params, "partition": partition})
+            except Exception as exc:
+                fail_batch(conn, batch_id, f"extract failed for {partition}: {type(exc).__name__}: {exc}")
+                raise
+            log.info("%s batch %d (%s): %s landed", feed, batch_id, partition, landed)
+            batches[feed] = batch_id
+    return {"partition": partition, "batches": batches}
+
+
+def stage_partition(extracted: Mapping[str, Any]) -> dict[str, Any]:
+    """Stage every batch of a part; a batch rejected for its structure does not stop the others."""
+    staged: dict[str, dict[str, Any]] = {}
+    rejected: dict[str, str] = {}
+    with _connect() as conn:
+        for feed, batch_id in extracted["batches"].items():
+            try:
+                staged[feed] = stage_batch(conn, get_feed(feed), batch_id).__dict__.copy()
+            except BatchRejected as exc:
+                fail_batch(conn, batch_id, str(exc), status="rejected")
+                log.error("%s", exc)
+                rejected[feed] = str(exc)
+    return {**extracted, "staged": staged, "rejected": rejected}
+
+
+def publish_partition(staged: Mapping[str, Any]) -> dict[str, Any]:
+    """Publish every staged batch of a part, then fail (without retry) if any batch was rejected.
+
+    Each batch publishes in its own transaction, so a rejected file of a municipality never holds
+    back its other file, nor any other municipality.
+    """
+    rejected = dict(staged.get("rejected") or {})
+    published: dict[str, dict[str, int]] = {}
+    with _connect() as conn:
+        for feed in staged.get("staged") or {}:
+            batch_id = staged["batches"][feed]
+            try:
+                published[feed] = publish_batch(conn, get_feed(feed), batch_id).as_dict()
+            except BatchRejected as exc:
+                log.error("%s", exc)
+                rejected[feed] = str(exc)
+    if rejected:
+        _fail_without_retry(f"part {staged['partition']}: " + " | ".join(f"{k}: {v}" for k, v in rejected.items()))
+    return {"partition": staged["partition"], "published": published}

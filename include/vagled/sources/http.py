@@ -62,6 +62,11 @@ def base_url_from_connection(conn_id: str) -> str:
     The path is the connection's schema field; the scheme is ``https`` for conn_type https or an
     extra ``{"scheme": "https"}``, else ``http``.
     """
+    return _connection_settings(conn_id)[0]
+
+
+def _connection_settings(conn_id: str) -> tuple[str, dict[str, Any]]:
+    """Return the base URL and the extras of an Airflow HTTP connection."""
     from airflow.sdk import BaseHook
 
     conn = BaseHook.get_connection(conn_id)
@@ -73,7 +78,7 @@ def base_url_from_connection(conn_id: str) -> str:
     url = f"{scheme}://{host}" + (f":{conn.port}" if conn.port else "")
     if conn.schema:
         url += "/" + conn.schema.strip("/")
-    return url
+    return url, extra
 
 
 class HttpSource:
@@ -83,7 +88,7 @@ class HttpSource:
         self,
         conn_id: str,
         *,
-        timeout: tuple[float, float] = (5.0, 30.0),
+        timeout: tuple[float, float] | None = None,
         retries: int = 5,
         backoff: float = 0.5,
         body_attempts: int = 4,
@@ -95,8 +100,15 @@ class HttpSource:
         from urllib3.util.retry import Retry
 
         self.conn_id = conn_id
-        self.base_url = base_url or base_url_from_connection(conn_id)
-        self.timeout = timeout
+        extra: dict[str, Any] = {}
+        if base_url is None:
+            base_url, extra = _connection_settings(conn_id)
+        self.base_url = base_url
+        # connect and read time-outs: the caller's, else the connection's extras, else 5 s / 30 s
+        self.timeout = timeout or (
+            float(extra.get("connect_timeout", 5.0)),
+            float(extra.get("read_timeout", 30.0)),
+        )
         self.body_attempts = body_attempts
         self.backoff = backoff
         self.rate_limiter = rate_limiter
@@ -132,7 +144,9 @@ class HttpSource:
         """Fetch one resource completely, or raise.
 
         Args:
-            expect: ``json`` (the body must parse as JSON), ``text`` (any text type) or ``bytes``.
+            expect: ``json`` (the body must parse as JSON), ``text`` (any text type), ``lines``
+                (text that ends at a line end, as every complete CSV file does: a body cut short
+                is retried) or ``bytes``.
 
         Raises:
             UpstreamError: a non-success status after retries, or a body that stays unusable.
@@ -191,4 +205,6 @@ def _body_problem(body: bytes, content_type: str, expect: str) -> str | None:
         return None
     if content_type.startswith("text/html"):
         return f"expected data, got an HTML page ({content_type!r})"
+    if expect == "lines" and body and not body.endswith(b"\n"):
+        return f"body ends mid-line after {len(body)} bytes (cut short?)"
     return None

@@ -7,6 +7,7 @@ Whether a county or municipality is in the area comes from configuration (VAGLED
 from __future__ import annotations
 
 import csv
+import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,7 +60,13 @@ def reference_rows() -> dict[str, list[dict[str, object]]]:
         "occupation": list(_by_level(read_reference("ssyk2012"))),
         "education_field": list(_by_level(read_reference("sun2020_fields"))),
         "education_level": read_reference("sun2020_levels"),
+        # after the dimensions it references
+        "education_occupation_match": read_reference("sun2020_ssyk2012_matching"),
     }
+
+
+# Tables whose reference file is the whole table: rows no longer in the file are deleted after the upsert.
+WHOLE_FILE_TABLES = {"education_occupation_match": ("sun_field_code", "sun_level_code", "ssyk_code")}
 
 
 def load_reference_data(conn) -> dict[str, int]:
@@ -69,5 +76,10 @@ def load_reference_data(conn) -> dict[str, int]:
         for table, rows in reference_rows().items():
             cur.executemany(load_sql(f"reference/upsert_{table}"), rows)
             counts[table] = len(rows)
+            if table in WHOLE_FILE_TABLES:
+                keys = [{column: row[column] for column in WHOLE_FILE_TABLES[table]} for row in rows]
+                cur.execute(load_sql(f"reference/delete_{table}_absent"), {"rows": json.dumps(keys)})
+                if cur.rowcount:
+                    log.info("reference %s: %d rows no longer in the file deleted", table, cur.rowcount)
             log.info("reference %s: %d rows checked", table, len(rows))
     return counts

@@ -1,0 +1,32 @@
+-- The providers one validated batch of education offerings names (run before the offerings).
+-- A provider is one organisation, name and municipality; unchanged rows are not rewritten.
+with passing as (
+    select s.*
+    from staging.education_offering as s
+    where s.batch_id = %(batch_id)s
+      and not exists (
+          select from quarantine.record as q
+          where q.batch_id = s.batch_id and q.record_no = s.record_no
+      )
+),
+
+latest as (
+    select distinct on (provider_org_number, provider_name, municipality_code)
+        provider_org_number,
+        provider_name,
+        municipality_code,
+        provider_type,
+        batch_id
+    from passing
+    order by provider_org_number, provider_name, municipality_code, record_no desc
+)
+
+insert into core.education_provider as p (
+    organisation_number, provider_name, municipality_code, provider_type, first_batch_id, last_batch_id
+)
+select provider_org_number, provider_name, municipality_code, provider_type, batch_id, batch_id
+from latest
+on conflict (organisation_number, provider_name, municipality_code) do update
+set provider_type = excluded.provider_type,
+    last_batch_id = excluded.last_batch_id
+where p.provider_type is distinct from excluded.provider_type

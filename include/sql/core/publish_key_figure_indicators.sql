@@ -1,0 +1,32 @@
+-- The indicators of one validated key-figure batch, as configured (title, unit, source): upserted
+-- before the facts that reference them; an unchanged indicator is not rewritten.
+with passing as (
+    select s.*
+    from staging.municipality_key_figure as s
+    where s.batch_id = %(batch_id)s
+      and not exists (
+          select from quarantine.record as q
+          where q.batch_id = s.batch_id and q.record_no = s.record_no
+      )
+),
+
+indicators as (
+    select distinct on (indicator_code)
+        indicator_code, source, source_ref, title, unit, frequency, batch_id
+    from passing
+    order by indicator_code, record_no desc
+)
+
+insert into core.key_figure_indicator as i
+    (indicator_code, source, source_ref, title, unit, frequency, last_batch_id)
+select indicator_code, source, source_ref, title, unit, frequency, batch_id
+from indicators
+on conflict (indicator_code) do update
+set source = excluded.source,
+    source_ref = excluded.source_ref,
+    title = excluded.title,
+    unit = excluded.unit,
+    frequency = excluded.frequency,
+    last_batch_id = excluded.last_batch_id
+where (i.source, i.source_ref, i.title, i.unit, i.frequency)
+    is distinct from (excluded.source, excluded.source_ref, excluded.title, excluded.unit, excluded.frequency)

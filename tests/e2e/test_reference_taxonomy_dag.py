@@ -1,0 +1,117 @@
+"""reference_taxonomy runs for real against feedsim's JobTech Taxonomy and keeps the dimensions in step."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+DIMENSIONS = ("core.county", "core.municipality", "core.occupation")
+
+
+def _dag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    from vagled.config import DAGS_DIR
+
+    dag = DagBag(dag_folder=str(DAGS_DIR / "reference_taxonomy.py")).dags["reference_taxonomy"]
+    for task in dag.tasks:
+        task.retries = 0
+    return dag
+
+
+def _point_at(sim, monkeypatch) -> None:
+    from vagled.feedsim.cli import connection_uris
+
+    for conn_id, uri in connection_uris("127.0.0.1", sim.port).items():
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", uri)
+
+
+def _last_batch(conn) -> tuple:
+    return conn.execute(
+        "select batch_id, status, received, loaded, quarantined, duplicates, out_of_area, error"
+        " from audit.load_batch where feed = 'taxonomy' order by batch_id desc limit 1"
+    ).fetchone()
+
+
+def _versions(conn) -> list[tuple]:
+    return [conn.execute(f"select count(*), sum(xmin::text::bigint) from {t}").fetchone() for t in DIMENSIONS]
+
+
+@pytest.fixture
+def retired_municipality(warehouse_conn):
+    """A municipality code the taxonomy does not list, with a fact that refers to it; removed afterwards."""
+    warehouse_conn.execute(
+        "insert into core.municipality (municipality_code, municipality_name, county_code, in_area)"
+        " values ('0399', 'Nedlagd kommun', '03', true)"
+    )
+    (batch_id,) = warehouse_conn.execute(
+        "insert into audit.load_batch (feed, status) values ('fixture', 'running') returning batch_id"
+    ).fetchone()
+    warehouse_conn.execute(
+        "insert into core.jobseekers_monthly (month, municipality_code, group_code, jobseekers, last_batch_id)"
+        " values ('2020-01-01', '0399', 'total', 12, %s)",
+        (batch_id,),
+    )
+    yield "0399"
+    warehouse_conn.execute("delete from core.jobseekers_monthly where municipality_code = '0399'")
+    warehouse_conn.execute("delete from core.municipality where municipality_code = '0399'")
+    warehouse_conn.execute("update audit.load_batch set status = 'failed' where batch_id = %s", (batch_id,))
+
+
+def test_taxonomy_updates_dimensions_and_retires_without_deleting(
+    airflow_db, feedsim, warehouse_conn, monkeypatch, retired_municipality
+):
+    _point_at(feedsim, monkeypatch)
+    warehouse_conn.execute("update core.occupation set label_sv = 'Fel namn' where ssyk_code = '2512'")
+
+    assert _dag().test().state == "success"
+
+    _, status, received, loaded, quarantined, duplicates, out_of_area, _ = _last_batch(warehouse_conn)
+    assert status == "succeeded"
+    assert (loaded, quarantined, duplicates) == (21 + 290 + 10 + 46 + 148 + 429, 0, 0)
+    assert received == loaded + quarantined + duplicates
+    assert out_of_area == 2, "the two regions abroad are counted, not loaded"
+
+    retired = warehouse_conn.execute(
+        "select municipality_name, retired_at is not null from core.municipality where municipality_code = '0399'"
+    ).fetchone()
+    assert retired == ("Nedlagd kommun", True), "a retired code keeps its row"
+    fact = warehouse_conn.execute(
+        "select jobseekers from core.jobseekers_monthly where municipality_code = '0399'"
+    ).fetchone()
+    assert fact == (12,), "facts that refer to a retired code are untouched"
+    assert warehouse_conn.execute("select label_sv from core.occupation where ssyk_code = '2512'").fetchone() == (
+        "Mjukvaru- och systemutvecklare m.fl.",
+    )
+    current = warehouse_conn.execute(
+        "select count(*) filter (where concept_id is not null), count(*) filter (where retired_at is null)"
+        " from core.municipality"
+    ).fetchone()
+    assert current == (290, 290)
+    assert warehouse_conn.execute("select concept_id from core.county where county_code = '19'").fetchone() == (
+        "G6DV_fKE_Viz",
+    )
+
+    before = _versions(warehouse_conn)
+    assert _dag().test().state == "success"
+    assert _versions(warehouse_conn) == before, "a rerun of an unchanged taxonomy changes no row"
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [("schema_drift", "taxonomy/preferred-label"), ("empty_page", "no concepts")],
+)
+def test_a_broken_taxonomy_answer_loads_nothing_and_retires_nothing(
+    airflow_db, feedsim_factory, warehouse_conn, monkeypatch, fault, reason
+):
+    _point_at(feedsim_factory(faults=[f"{fault}@jobtech_taxonomy"]), monkeypatch)
+    before = _versions(warehouse_conn)
+    assert _dag().test().state == "failed"
+    batch_id, status, *_, error = _last_batch(warehouse_conn)
+    assert status == "rejected" and reason in error
+    assert _versions(warehouse_conn) == before
+    landed = warehouse_conn.execute(
+        "select count(*) from raw.landed_payload where batch_id = %s", (batch_id,)
+    ).fetchone()[0]
+    assert landed == 6, "the raw answers are kept for a rerun"
