@@ -16,7 +16,11 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass
 
+from vagled.config import UPSTREAM_CONN_IDS
 from vagled.feedsim.common import unit
+
+# Connection ids are the platform's configuration, not a format: feedsim serves exactly these.
+ALL_UPSTREAMS = UPSTREAM_CONN_IDS
 
 # name -> one-line description (docs/feedsim.md explains each in full).
 FAULTS: dict[str, str] = {
@@ -46,39 +50,9 @@ DATA_FAULTS = frozenset(FAULTS) - TRANSPORT_FAULTS
 
 # Which upstreams implement each data fault (transport faults apply to every endpoint).
 APPLIES_TO: dict[str, tuple[str, ...]] = {
-    "empty_page": (
-        "jobtech_jobstream",
-        "jobtech_historical",
-        "jobtech_taxonomy",
-        "af_statistics",
-        "af_outlook",
-        "kolada",
-        "scb_pxweb",
-        "education_offerings",
-        "municipal_files",
-    ),
-    "duplicates": (
-        "jobtech_jobstream",
-        "jobtech_historical",
-        "jobtech_taxonomy",
-        "af_statistics",
-        "af_outlook",
-        "kolada",
-        "scb_pxweb",
-        "education_offerings",
-        "municipal_files",
-    ),
-    "bad_codes": (
-        "jobtech_jobstream",
-        "jobtech_historical",
-        "jobtech_taxonomy",
-        "af_statistics",
-        "af_outlook",
-        "kolada",
-        "scb_pxweb",
-        "education_offerings",
-        "municipal_files",
-    ),
+    "empty_page": ALL_UPSTREAMS,
+    "duplicates": ALL_UPSTREAMS,
+    "bad_codes": ALL_UPSTREAMS,
     "negative_counts": (
         "jobtech_jobstream",
         "jobtech_historical",
@@ -88,41 +62,11 @@ APPLIES_TO: dict[str, tuple[str, ...]] = {
         "education_offerings",
         "municipal_files",
     ),
-    "missing_fields": (
-        "jobtech_jobstream",
-        "jobtech_historical",
-        "jobtech_taxonomy",
-        "af_statistics",
-        "af_outlook",
-        "kolada",
-        "scb_pxweb",
-        "education_offerings",
-        "municipal_files",
-    ),
-    "schema_drift": (
-        "jobtech_jobstream",
-        "jobtech_historical",
-        "jobtech_taxonomy",
-        "af_statistics",
-        "af_outlook",
-        "kolada",
-        "scb_pxweb",
-        "education_offerings",
-        "municipal_files",
-    ),
+    "missing_fields": ALL_UPSTREAMS,
+    "schema_drift": ALL_UPSTREAMS,
     "pnr_in_text": ("jobtech_jobstream", "jobtech_historical", "education_offerings", "municipal_files"),
     # JSON upstreams: the UTF-8 JSON is sent as Windows-1252; CSV upstreams: the other encoding.
-    "wrong_encoding": (
-        "jobtech_jobstream",
-        "jobtech_historical",
-        "jobtech_taxonomy",
-        "af_statistics",
-        "af_outlook",
-        "kolada",
-        "scb_pxweb",
-        "education_offerings",
-        "municipal_files",
-    ),
+    "wrong_encoding": ALL_UPSTREAMS,
 }
 
 

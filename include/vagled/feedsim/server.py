@@ -21,22 +21,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from vagled.config import UPSTREAM_CONN_IDS
 from vagled.feedsim.common import DEFAULT_NOW, STOCKHOLM, HttpError, Request, Response, SimConfig, dumps, parse_time
 from vagled.feedsim.faults import FaultPlanner, FaultSpec, parse_fault_list
 
 log = logging.getLogger("vagled.feedsim")
 
-CONNECTION_IDS = (
-    "jobtech_jobstream",
-    "jobtech_historical",
-    "jobtech_taxonomy",
-    "af_statistics",
-    "af_outlook",
-    "kolada",
-    "scb_pxweb",
-    "education_offerings",
-    "municipal_files",
-)
+CONNECTION_IDS = UPSTREAM_CONN_IDS
 FAULT_PARAM = "feedsim_fault"
 FAULT_HEADER = "X-Feedsim-Fault"
 
