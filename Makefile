@@ -4,10 +4,23 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install demo test test-all lint airflow warehouse-start warehouse-stop lock bench bench-quick clean
+.PHONY: system-deps install demo test test-all lint airflow warehouse-start warehouse-stop lock bench bench-quick clean
 
-install: $(VENV)/.installed
+install: system-deps $(VENV)/.installed
+
+# Programs the tests drive from Debian's packages: Chromium (browser checks of the report and the
+# Data health page) and Redis (the Celery broker of the scale-out test).
+SYSTEM_PROGRAMS := chromium chromedriver redis-server
+SYSTEM_PACKAGES := chromium chromium-driver redis-server
+system-deps:
+	@for program in $(SYSTEM_PROGRAMS); do command -v $$program >/dev/null || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages: $(SYSTEM_PACKAGES)"; \
+	  $(SUDO) apt-get install -y -q --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; }; \
+	fi
 
 # The lock file pins every package; uv installs exactly that set, then the project itself (editable).
 $(VENV)/.installed: pyproject.toml requirements.lock

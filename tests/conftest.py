@@ -84,3 +84,29 @@ def admin_conn(embedded_warehouse):
 
     with psycopg.connect(embedded_warehouse.admin_conninfo(), autocommit=True) as conn:
         yield conn
+
+
+# Debian's Chromium, driven by Playwright; never a downloaded browser.
+CHROMIUM_PATH = os.environ.get("VAGLED_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """A real headless Chromium (Debian's package, installed by `make install`), shared by the session."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM_PATH).exists():
+        pytest.fail(f"{CHROMIUM_PATH} is missing: `make install` installs Debian's chromium package")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
