@@ -8,7 +8,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 # Approved tag values (STYLE 15): one family and one layer tag per DAG.
-FAMILY_TAGS = ("family:employment_agency", "family:municipality", "family:education", "family:reference")
+FAMILY_TAGS = (
+    "family:employment_agency",
+    "family:municipality",
+    "family:education",
+    "family:reference",
+    "family:warehouse",
+)
 LAYER_TAGS = ("layer:core", "layer:mart", "layer:monitoring")
 
 DEFAULT_ARGS: dict = {

@@ -140,14 +140,21 @@ def test_municipality_files_isolate_a_broken_file_and_rerun_as_a_no_op(
     ).fetchall()
     assert sources == [("succeeded", 104, True)]
     assert _core_snapshot(warehouse_conn, "labour_market_programme") == snapshot[1]
-    assert warehouse_conn.execute(
-        "select count(*), sum(xmin::text::bigint) from core.adult_education_enrolment where municipality_code <> %s",
-        (BROKEN,),
-    ).fetchone() == before_fix
-    assert warehouse_conn.execute(
-        "select count(*) from core.adult_education_enrolment where municipality_code = %s and month = '2026-09-01'",
-        (BROKEN,),
-    ).fetchone()[0] > 0
+    assert (
+        warehouse_conn.execute(
+            "select count(*), sum(xmin::text::bigint) from core.adult_education_enrolment"
+            " where municipality_code <> %s",
+            (BROKEN,),
+        ).fetchone()
+        == before_fix
+    )
+    assert (
+        warehouse_conn.execute(
+            "select count(*) from core.adult_education_enrolment where municipality_code = %s and month = '2026-09-01'",
+            (BROKEN,),
+        ).fetchone()[0]
+        > 0
+    )
     assert _unreconciled(warehouse_conn) == []
 
 
