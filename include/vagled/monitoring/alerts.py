@@ -34,6 +34,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from airflow.sdk import BaseNotifier
 
@@ -53,12 +54,23 @@ KIND_TITLES = {
     "stale": "Stale feed",
 }
 
+# Times in alerts are shown in the area's time zone, as the DAGs' schedules are.
+LOCAL_TZ = ZoneInfo("Europe/Stockholm")
+
 # An alert lists at most this many batches (a run of a feed loaded per municipality has 104).
 MAX_BATCHES = 20
 
 
 class AlertDeliveryError(RuntimeError):
     """Every configured alert channel failed to deliver an alert."""
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return (value.astimezone(LOCAL_TZ) if value.tzinfo else value).isoformat()
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -81,7 +93,7 @@ class BatchSummary:
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         for key in ("interval_start", "interval_end"):
-            data[key] = data[key].isoformat() if data[key] else None
+            data[key] = _iso(data[key])
         return data
 
 
@@ -113,9 +125,7 @@ class Alert:
     def interval_text(self) -> str:
         if self.interval_start is None and self.interval_end is None:
             return "none (a run without a data interval)"
-        start = self.interval_start.isoformat() if self.interval_start else "…"
-        end = self.interval_end.isoformat() if self.interval_end else "…"
-        return f"{start} .. {end}"
+        return f"{_iso(self.interval_start) or '…'} .. {_iso(self.interval_end) or '…'}"
 
     def subject(self) -> str:
         where = ".".join(part for part in (self.dag_id, self.task_id) if part)
@@ -226,8 +236,8 @@ class Alert:
             "try_number": self.try_number,
             "max_tries": self.max_tries,
             "data_interval": {
-                "start": self.interval_start.isoformat() if self.interval_start else None,
-                "end": self.interval_end.isoformat() if self.interval_end else None,
+                "start": _iso(self.interval_start),
+                "end": _iso(self.interval_end),
             },
             "feeds": list(self.feeds),
             "batches": [b.as_json() for b in self.batches],
@@ -241,7 +251,7 @@ class Alert:
 def _interval(start: datetime | None, end: datetime | None) -> str:
     if start is None and end is None:
         return ""
-    return f"{start.isoformat() if start else '…'} .. {end.isoformat() if end else '…'}"
+    return f"{_iso(start) or '…'} .. {_iso(end) or '…'}"
 
 
 def _html_value(value: str) -> str:
@@ -254,7 +264,7 @@ def _html_value(value: str) -> str:
 def _stale_text(stale: Mapping[str, Any]) -> str:
     county = f" (county {stale['county_code']})" if stale.get("county_code") else ""
     last = stale.get("last_success_at")
-    last_text = last.isoformat() if isinstance(last, datetime) else (last or "never")
+    last_text = _iso(last) or "never"
     return (
         f"{stale['feed']}{county}: {stale['status']}; last success {last_text}, may be at most "
         f"{stale.get('max_age')} old; last batch {stale.get('last_batch_id')} ({stale.get('last_batch_status')})"
@@ -262,7 +272,7 @@ def _stale_text(stale: Mapping[str, Any]) -> str:
 
 
 def _json_safe(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if isinstance(v, datetime) else v if isinstance(v, int | float | str | None) else str(v))
+    return {k: (_iso(v) if isinstance(v, datetime) else v if isinstance(v, int | float | str | None) else str(v))
             for k, v in data.items()}
 
 
@@ -312,17 +322,21 @@ def _run_batches(run_id: str, feeds: Sequence[str], partition: str | None) -> tu
 
 
 def _interval_of(context: Mapping[str, Any], batches: Sequence[BatchSummary]) -> tuple[Any, Any]:
-    start, end = context.get("data_interval_start"), context.get("data_interval_end")
-    if start is None and end is None:
-        params = context.get("params") or {}
+    """The period the task loaded: its batches' interval, else the run's params, else its data interval.
+
+    The same precedence as vagled.pipeline.period.resolve_period (params win on a manual run).
+    """
+    with_interval = [b for b in batches if b.interval_start is not None or b.interval_end is not None]
+    if with_interval:
+        return with_interval[0].interval_start, with_interval[0].interval_end
+    params = context.get("params") or {}
+    if params.get("period_start") or params.get("period_end"):
         start, end = params.get("period_start"), params.get("period_end")
-        if isinstance(start, str):
-            start = datetime.fromisoformat(start)
-        if isinstance(end, str):
-            end = datetime.fromisoformat(end)
-    if start is None and end is None and batches:
-        start, end = batches[0].interval_start, batches[0].interval_end
-    return start, end
+        return (
+            datetime.fromisoformat(start) if isinstance(start, str) else start,
+            datetime.fromisoformat(end) if isinstance(end, str) else end,
+        )
+    return context.get("data_interval_start"), context.get("data_interval_end")
 
 
 def alert_from_context(
