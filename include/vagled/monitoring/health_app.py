@@ -22,6 +22,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+# At module level: FastAPI reads the routes' annotations, which must resolve here.
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse
+
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1rem; color: #1f2937; }
 table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
@@ -43,9 +47,23 @@ def _esc(value: Any) -> str:
 
 
 def _when(value: Any) -> str:
+    from vagled.monitoring.alerts import LOCAL_TZ
+
     if value is None:
         return "never"
-    return value.astimezone().strftime("%Y-%m-%d %H:%M %Z") if hasattr(value, "astimezone") else str(value)
+    return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if hasattr(value, "astimezone") else str(value)
+
+
+def _age(value: Any) -> str:
+    """A max_age as the declaration writes it: whole days as "40 d", else hours, else seconds."""
+    seconds = int(value.total_seconds()) if hasattr(value, "total_seconds") else None
+    if seconds is None:
+        return str(value)
+    if seconds % 86400 == 0:
+        return f"{seconds // 86400} d"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    return f"{seconds} s"
 
 
 def _page(title: str, body: str) -> str:
@@ -66,7 +84,7 @@ def render_health(rows: list[Any], *, airflow_base: str) -> str:
         f"last batch, <strong>{len(quarantining)}</strong> quarantining.</p>"
     )
     head = (
-        "<tr><th>Feed</th><th>County</th><th>Status</th><th>Last success</th><th>May be</th>"
+        "<tr><th>Feed</th><th>County</th><th>Status</th><th>Last success</th><th>Max age</th>"
         "<th>Last batch</th><th>Rows loaded</th><th>Quarantined</th><th>Validation pass rate</th>"
         "<th>Data Docs</th><th>DAG</th></tr>"
     )
@@ -101,7 +119,7 @@ def render_health(rows: list[Any], *, airflow_base: str) -> str:
             f"<td title='{_esc(r.description)}'>{_esc(r.feed)}</td><td>{_esc(county)}</td>"
             f"<td><span class='status status-{_esc(r.status)}'>{_esc(r.status.replace('_', ' '))}</span>"
             f"{_esc(stale_parts)}</td>"
-            f"<td>{_esc(_when(r.last_success_at))}</td><td>{_esc(r.max_age)}</td><td>{batch}</td>"
+            f"<td>{_esc(_when(r.last_success_at))}</td><td>{_esc(_age(r.max_age))}</td><td>{batch}</td>"
             f"<td class='num'>{r.rows_last_batch}</td><td class='num'>{quarantined}</td>"
             f"<td class='num'>{_esc(r.pass_rate_text)}</td><td>{docs}</td>"
             f"<td><a href='{_esc(airflow_base)}/dags/{_esc(r.dag_id)}' target='_top'>{_esc(r.dag_id)}</a></td></tr>"
@@ -145,9 +163,6 @@ def render_quarantine(rows: list[Any], *, title: str) -> str:
 
 def create_app():
     """Build the FastAPI app (imported by the plugin when the api-server loads plugins)."""
-    from fastapi import Depends, FastAPI, HTTPException, Request
-    from fastapi.responses import FileResponse, HTMLResponse
-
     async def require_login(request: Request) -> Any:
         # Airflow's own token check, imported at the first request: other Airflow components
         # import this plugin too and never need the API server's security module.
