@@ -19,7 +19,7 @@ when a feed (or, for the municipalities' files, a county) has gone stale.
   warehouse once and ends; it never waits on a feed.
 - **Moment checked:** the end of the run's data interval, never the wall clock, so rerunning an
   hour gives that hour's answer (and does not alert twice: the alert is recorded). A manual run
-  checks param `as_of` (ISO 8601 with a time zone) or else the moment it was triggered.
+  checks param `as_of` (ISO 8601 with a time zone) when given.
 - **Rerun / backfill:** clear a run to check that hour again;
   `vagled airflow backfill create --dag-id monitoring_feed_freshness --from-date … --to-date …`
   checks past hours (useful after restoring the warehouse). Nothing is loaded, so reruns are safe.

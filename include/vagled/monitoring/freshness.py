@@ -6,7 +6,7 @@ where ``mart.feed_freshness_at(as_of)`` computes every feed's status (``fresh``,
 ``never_loaded``) and ``mart.feed_freshness`` shows it as of now.
 
 The check (:func:`check_freshness`, run hourly by the ``monitoring_feed_freshness`` DAG) computes
-freshness as of its run's moment (the end of its data interval), never the wall clock, so a rerun
+freshness as of its run's moment (param ``as_of``, else the end of its data interval), never the wall clock, so a rerun
 of an hour gives the same answer. It alerts on stale feeds through the alert channels
 (vagled.monitoring.alerts), and records each alert in audit.freshness_alert so a feed that stays
 stale is alerted on again only after ``realert_after``. A feed never loaded is shown, not alerted:
@@ -246,19 +246,21 @@ def _label(row: FeedFreshness) -> str:
 def check_moment(
     data_interval_end: datetime | None, params: Mapping[str, Any] | None, run_after: datetime | None
 ) -> datetime:
-    """The moment a freshness run checks: its data interval end, else param ``as_of``, else when it was triggered.
+    """The moment a freshness run checks: param ``as_of``, else its data interval end, else its trigger time.
+
+    The param wins, as params win for the load DAGs' manual runs (vagled.pipeline.period).
 
     Raises:
         ValueError: none of them is known, or ``as_of`` has no time zone.
     """
-    if data_interval_end is not None:
-        return data_interval_end
     as_of = (params or {}).get("as_of")
     if as_of:
         moment = datetime.fromisoformat(str(as_of))
         if moment.tzinfo is None:
             raise ValueError(f"param as_of {as_of!r} needs a time zone, e.g. 2026-11-01T08:00:00+01:00")
         return moment
+    if data_interval_end is not None:
+        return data_interval_end
     if run_after is not None:
         return run_after
-    raise ValueError("a freshness check needs a data interval, param as_of, or the run's trigger time")
+    raise ValueError("a freshness check needs param as_of, a data interval, or the run's trigger time")
