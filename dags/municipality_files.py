@@ -2,7 +2,8 @@
 ### municipality_files
 
 Each municipality's own monthly files (connection `municipal_files`: one sub-path per
-municipality code, `GET <code>/` lists its files, `GET <code>/<YYYY-MM>/<name>` serves one):
+municipality code, over HTTP `GET <code>/` lists its files and `GET <code>/<YYYY-MM>/<name>`
+serves one; or a folder `<path>/<code>/<YYYY-MM>/<name>` as a File (path) connection):
 adult-education (Komvux) course enrolment (`komvux_kursdeltagare`) and labour-market programme
 participants (`arbetsmarknadsinsatser`). CSV (semicolon or comma, UTF-8 or Windows-1252, decimal
 comma, title rows) or XLSX; headers are mapped to one schema (`vagled.feeds.municipal_files`).
