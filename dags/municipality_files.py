@@ -59,7 +59,12 @@ from vagled.pipeline.dag_tasks import load_path_per_partition
 def municipality_files():
     @task
     def list_municipalities() -> list[str]:
-        """The municipality codes this run loads (the area's, or the param's subset)."""
+        """List the municipality codes this run loads: the area's 52, or the `municipalities` param.
+
+        - **Reads:** core.municipality (in the area, not retired), the run's params.
+        - **Writes:** nothing; its list is what the `load_files` task group is mapped over.
+        - **Rerun:** clear it to map the run again (e.g. after a municipality joined the area).
+        """
         from vagled.feeds.municipal_files import municipalities_to_load
 
         return municipalities_to_load(get_current_context()["params"])

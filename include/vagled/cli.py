@@ -1,4 +1,4 @@
-"""The ``vagled`` command: embedded warehouse, migrations, Airflow wrapper, feedsim and the demo."""
+"""The ``vagled`` command: embedded warehouse, migrations, Airflow wrapper, feedsim, quarantine and the demo."""
 
 from __future__ import annotations
 
@@ -248,6 +248,10 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_feedsim_commands(commands)
+
+    from vagled.monitoring.cli import add_quarantine_commands
+
+    add_quarantine_commands(commands)
 
     from vagled.demo import add_demo_command
 
