@@ -26,6 +26,13 @@ from vagled.assets import CORE_ASSETS, mart_asset_uri
 from vagled.dag_defaults import DEFAULT_ARGS
 from vagled.marts import MARTS
 
+REFRESH_DOC = """Rebuilds `mart.{mart}` from core: the first time in full, then CONCURRENTLY, so analysts
+reading it keep the old rows until the new ones commit. Reads core; writes `mart.{mart}`; emits
+`vagled://warehouse/mart/{mart}`. Rerun: clear the task at any time; it only rebuilds from core."""
+REPORTS_DOC = """Writes `kompetensforsorjning_<county>.html` for every county of the area to
+`$VAGLED_HOME/reports/` from the marts (the same as `vagled report`). Rerun: clear the task; each
+report is written beside the old one and renamed, so a reader never opens half a file."""
+
 schedule = Asset(CORE_ASSETS[0])
 for uri in CORE_ASSETS[1:]:
     schedule = schedule | Asset(uri)
@@ -45,7 +52,7 @@ def warehouse_marts():
     refreshed = []
     for mart in MARTS:
 
-        @task(task_id=f"refresh_{mart}", outlets=[Asset(mart_asset_uri(mart))], doc_md=f"Refresh mart.{mart}.")
+        @task(task_id=f"refresh_{mart}", outlets=[Asset(mart_asset_uri(mart))], doc_md=REFRESH_DOC.format(mart=mart))
         def refresh(mart: str = mart) -> dict:
             """Rebuild one mart from core without blocking its readers; returns its rows and seconds."""
             from vagled.marts import refresh_mart
@@ -56,7 +63,7 @@ def warehouse_marts():
 
         refreshed.append(refresh())
 
-    @task(doc_md="Write one HTML report per county of the area to $VAGLED_HOME/reports from the marts.")
+    @task(doc_md=REPORTS_DOC)
     def write_regional_reports() -> list[str]:
         """Write one self-contained HTML report per county; returns the files written."""
         from vagled.report.regional import write_reports
