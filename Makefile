@@ -60,6 +60,13 @@ lock:
 	  echo "#    uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock"; \
 	  tail -n +3 requirements.lock.new; } > requirements.lock && rm requirements.lock.new
 
+# The performance bench (not part of the tests): one table, written to bench/results/latest.json.
+bench: install
+	$(BIN)/python bench/run.py
+
+bench-quick: install
+	$(BIN)/python bench/run.py --quick
+
 clean:
 	-$(BIN)/vagled warehouse stop
 	rm -rf .vagled .pytest_cache .ruff_cache

@@ -13,7 +13,7 @@ import pytest
 
 from vagled.feeds.job_ads import SPEC as JOB_ADS
 from vagled.feeds.job_ads import STAGED_COLUMNS, parse_ads
-from vagled.pipeline import load
+from vagled.pipeline import stage
 from vagled.pipeline.feed import ParseFailure
 from vagled.pipeline.load import land_payload, open_batch, publish_batch, stage_batch
 
@@ -54,7 +54,6 @@ def _slice() -> bytes:
     ads[64] = _ad(64, headline=None)  # a full ad without a headline
     lines = [json.dumps(ad) for ad in ads]
     lines.insert(77, "{not json")
-    lines.insert(90, "")
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -68,7 +67,7 @@ def _contents(conn, batch_id: int) -> tuple[list, list]:
     return staged.fetchall(), quarantined.fetchall()
 
 
-def test_forked_and_in_place_validation_stage_the_same(warehouse_conn, monkeypatch):
+def test_forked_and_in_place_validation_stage_the_same(warehouse_conn, monkeypatch, caplog):
     body = _slice()
     batch_id = open_batch(warehouse_conn, JOB_ADS, None, "test-chunks")
     for part_no in range(3):
@@ -82,10 +81,14 @@ def test_forked_and_in_place_validation_stage_the_same(warehouse_conn, monkeypat
             content_type="application/x-ndjson",
         )
 
-    monkeypatch.setattr(load, "FORK_MIN_ROWS", 5)  # every chunk of 40 validates in a forked child
-    forked = stage_batch(warehouse_conn, JOB_ADS, batch_id, chunk_rows=40)
+    # Line by line: every payload of 121 lines is a chunk, parsed and validated by a worker (forked).
+    monkeypatch.setenv("VAGLED_STAGE_WORKERS", "2")
+    with caplog.at_level("INFO", logger="vagled.pipeline.load"):
+        forked = stage_batch(warehouse_conn, JOB_ADS, batch_id, chunk_rows=40)
+    assert "in 2 worker processes" in caplog.text
     forked_contents = _contents(warehouse_conn, batch_id)
 
+    # Record by record, all in this process.
     monkeypatch.setenv("VAGLED_NO_FORK", "1")
     in_place = stage_batch(warehouse_conn, JOB_ADS, batch_id, chunk_rows=1000)
     assert replace(forked, validation_s=0) == replace(in_place, validation_s=0)
@@ -98,6 +101,14 @@ def test_forked_and_in_place_validation_stage_the_same(warehouse_conn, monkeypat
     assert len(staged) == 357 and len(quarantined) == 15
     assert forked.validation_s > 0
 
+    # Record by record with each chunk validated in a forked child: the same again.
+    monkeypatch.delenv("VAGLED_NO_FORK")
+    monkeypatch.setattr(stage, "FORK_MIN_ROWS", 5)
+    monkeypatch.setattr(stage, "stage_workers", lambda: 0)
+    validated_apart = stage_batch(warehouse_conn, JOB_ADS, batch_id, chunk_rows=50)
+    assert replace(validated_apart, validation_s=0) == replace(in_place, validation_s=0)
+    assert _contents(warehouse_conn, batch_id) == forked_contents
+
     # what was staged is what the reference parser reads from the file, typed rows and loose alike
     expected = [r for r in parse_ads(body, "") if not isinstance(r, ParseFailure) and r["county_code"] != "01"]
     first_part = [row[1:] for row in staged[: len(expected)]]
@@ -106,3 +117,37 @@ def test_forked_and_in_place_validation_stage_the_same(warehouse_conn, monkeypat
     published = publish_batch(warehouse_conn, JOB_ADS, batch_id)
     assert published.received == published.loaded + published.quarantined + published.duplicates
     assert published.duplicates == 2 * (120 - 1 - 4)  # the three parts hold the same ads
+
+
+def test_blank_lines_leave_gaps_in_the_numbers_and_nothing_else(warehouse_conn, monkeypatch):
+    ads = [json.dumps(_ad(n)) for n in range(30)]
+    body = ("\n".join(ads[:10]) + "\n\n   \n" + "\n".join(ads[10:]) + "\n").encode()
+    batch_id = open_batch(warehouse_conn, JOB_ADS, None, "test-blank-lines")
+    for part_no in range(2):
+        land_payload(
+            warehouse_conn,
+            batch_id,
+            "job_ads",
+            part_no,
+            source_url="test://",
+            body=body,
+            content_type="application/x-ndjson",
+        )
+    monkeypatch.setenv("VAGLED_STAGE_WORKERS", "2")
+    staged = stage_batch(warehouse_conn, JOB_ADS, batch_id, chunk_rows=10)
+    assert (staged.received, staged.quarantined) == (60, 0)
+    numbers = [
+        row[0]
+        for row in warehouse_conn.execute(
+            "select record_no from staging.job_ad where batch_id = %s order by record_no", (batch_id,)
+        )
+    ]
+    assert len(numbers) == len(set(numbers)) == 60
+    # in file order: the second part's records come after the first part's
+    ad_ids = [
+        row[0]
+        for row in warehouse_conn.execute(
+            "select ad_id from staging.job_ad where batch_id = %s order by record_no", (batch_id,)
+        )
+    ]
+    assert ad_ids == [str(7_000_000 + n) for n in range(30)] * 2

@@ -81,6 +81,9 @@ VARIANTS = {
         publication_date="2025-10-05T05:00:02Z", last_publication_date="2025-11-05T23:59:59+01:00"
     ),
     "date only": _with(application_deadline="2025-11-05"),
+    "the hour summer time ends (repeated)": _with(publication_date="2025-10-26T02:24:45"),
+    "the hour summer time starts (skipped)": _with(publication_date="2025-03-30T02:30:00"),
+    "winter and summer": _with(publication_date="2025-01-15T08:00:00", last_publication_date="2025-07-15T23:59:59"),
     "date empty text": _with(last_publication_date=""),
     "date not a date": _with(publication_date="igår"),
     "date as a number": _with(publication_date=20251005),

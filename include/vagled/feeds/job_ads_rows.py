@@ -12,7 +12,7 @@ Imported lazily: msgspec is not needed to parse a DAG file.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import msgspec
 from msgspec import UNSET, Struct, UnsetType
@@ -85,13 +85,28 @@ def _cached_time(value: str | None) -> datetime | None:
     return parsed
 
 
+# Stockholm's two offsets as fixed time zones: a datetime carrying one is the same instant, with
+# the same offset in its text, as with ZoneInfo("Europe/Stockholm"), and it is written to
+# PostgreSQL about twice as fast (no zone rules to consult per value).
+_OFFSETS: dict[timedelta, timezone] = {}
+
+
 def _local(value: str | None) -> datetime | None:
     # _local_time without its replace("Z", "+00:00"): fromisoformat reads "Z" itself since Python
     # 3.11, and a text it parses holds a Z only as that designator, so the result is the same.
     if not value:
         return None
     parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=STOCKHOLM)
+    if parsed.tzinfo is not None:
+        return parsed
+    if parsed.hour == 2 and parsed.month in (3, 10):
+        # The hour a change of summer time repeats or skips: only the zone's rules say which it is.
+        return parsed.replace(tzinfo=STOCKHOLM)
+    offset = STOCKHOLM.utcoffset(parsed)
+    zone = _OFFSETS.get(offset)
+    if zone is None:
+        zone = _OFFSETS[offset] = timezone(offset)
+    return parsed.replace(tzinfo=zone)
 
 
 def decode(line: bytes) -> _Ad | None:

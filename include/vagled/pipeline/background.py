@@ -77,7 +77,6 @@ class Background:
             raise value
         return value, seconds
 
-
     def abandon(self) -> None:
         """Stop a child whose result is no longer wanted (the work failed elsewhere) and reap it."""
         if self._pid is not None and self._outcome is None:

@@ -23,18 +23,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
-from vagled.pipeline.feed import FeedSpec, ParseFailure, SourceStructureError
+from vagled.pipeline.feed import FeedSpec
 from vagled.pipeline.period import Period
 from vagled.sql import load_sql
 
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 50_000
-# A chunk this large validates in a forked child while the next one is parsed; smaller ones (an
-# hourly increment) validate in place, where a fork would cost more than it saves.
-FORK_MIN_ROWS = 10_000
 
 
 class BatchRejected(RuntimeError):
@@ -161,101 +158,6 @@ def _landed_parts(conn, batch_id: int) -> Iterator[tuple[int, str, bytes]]:
             yield part_no, content_type or "", bytes(body)
 
 
-class _LooseRow(NamedTuple):
-    """A record a parser gave as a dict: its staged row, and the dict as given (kept for quarantine)."""
-
-    row: tuple
-    record: dict[str, Any]
-
-
-class _RowView:
-    """A row tuple read by column name, for a feed's ``in_area`` (which reads records as dicts)."""
-
-    __slots__ = ("_index", "row")
-
-    def __init__(self, columns: tuple[str, ...]) -> None:
-        self._index = {name: position for position, name in enumerate(columns)}
-        self.row: tuple = ()
-
-    def get(self, name: str, default: Any = None) -> Any:
-        position = self._index.get(name)
-        return default if position is None else self.row[position]
-
-    def __getitem__(self, name: str) -> Any:
-        return self.row[self._index[name]]
-
-
-def _part_records(spec: FeedSpec, body: bytes, content_type: str) -> Iterator[tuple | _LooseRow | ParseFailure | None]:
-    """Parse one payload into staged rows: a tuple (typed, from a row parser), a _LooseRow (from a
-    dict), a ParseFailure, or None for a record outside the area."""
-    columns, in_area = spec.columns, spec.in_area
-    view = _RowView(columns)
-    for item in (spec.parse_rows or spec.parse)(body, content_type):
-        if item.__class__ is tuple:
-            if in_area is not None:
-                view.row = item
-                if not in_area(view):
-                    yield None
-                    continue
-            yield item
-        elif isinstance(item, ParseFailure):
-            yield item
-        elif in_area is not None and not in_area(item):
-            yield None
-        else:
-            yield _LooseRow(tuple(map(item.get, columns)), item)
-
-
-def _binary_copy_types(conn, spec: FeedSpec) -> list[str] | None:
-    """The type names of the staged columns for a binary COPY, or None if one cannot go binary."""
-    from psycopg import ProgrammingError, pq
-
-    types = dict(conn.execute(load_sql("pipeline/select_staging_column_types"), {"table": spec.staging_table}))
-    # char(n) travels as text in binary COPY: the same bytes on the wire.
-    names = [{"bpchar": "text"}.get(types.get(c), types.get(c)) for c in ("batch_id", "record_no", *spec.columns)]
-    for name in names:
-        info = conn.adapters.types.get(name) if name else None
-        if info is None:
-            return None
-        try:
-            conn.adapters.get_dumper_by_oid(info.oid, pq.Format.BINARY)
-        except ProgrammingError:
-            return None
-    return names
-
-
-def _object_frame(chunk: list[tuple[int, tuple | _LooseRow]], columns: tuple[str, ...], suite: str):
-    """The chunk as a frame of the columns the suite reads, as object columns: values as parsed.
-
-    Dtype inference (tz-aware datetimes to datetime64, strings to pandas' str dtype) costs more
-    than the validation itself, and the suites compare values, which object columns do as Python
-    does. Columns the suite does not read are left out.
-    """
-    import numpy as np
-    import pandas as pd
-
-    from vagled.pipeline.validate import suite_columns
-
-    wanted = suite_columns(suite)
-    record_nos = np.fromiter((record_no for record_no, _ in chunk), dtype=np.int64, count=len(chunk))
-    rows = [item if item.__class__ is tuple else item.row for _, item in chunk]
-    data = {"record_no": record_nos}
-    for name, values in zip(columns, zip(*rows, strict=True), strict=True):
-        if wanted is None or name in wanted:
-            data[name] = pd.Series(values, dtype=object)
-    return pd.DataFrame(data, copy=False)
-
-
-def _dict_frame(chunk: list[tuple[int, tuple | _LooseRow]], columns: tuple[str, ...], suite: str):
-    """The chunk as a frame with pandas' dtype inference, as the feeds' suites were written against."""
-    import pandas as pd
-
-    return pd.DataFrame.from_records(
-        [(record_no, *(item if item.__class__ is tuple else item.row)) for record_no, item in chunk],
-        columns=["record_no", *columns],
-    )
-
-
 def stage_batch(
     conn,
     spec: FeedSpec,
@@ -267,181 +169,48 @@ def stage_batch(
     """Parse every landed payload of a batch, COPY the rows to staging and validate them in chunks.
 
     Records that cannot be parsed, and rows that fail the feed's suite, go to quarantine.record
-    with their reasons. Runs in one transaction: a retry starts from a clean slate.
+    with their reasons. Runs in one transaction: a retry starts from a clean slate. How the work
+    is cut into chunks and spread over processes: vagled.pipeline.stage.
 
     Args:
-        chunk_rows: rows per COPY and per validation run (GX costs about 0.1 s a run whatever
-            its size, so larger chunks validate faster; memory grows with them).
+        chunk_rows: records per chunk (a validation run costs about 0.1 s whatever its size, so
+            larger chunks validate faster; memory grows with them).
         parts: the payloads as (part_no, content_type, body), in order; by default the batch's
             landed parts in raw (a benchmark passes the same bytes read from disk).
 
     Raises:
         BatchRejected: the suite found a structural failure (e.g. a renamed or missing column).
     """
-    from psycopg import sql
+    from vagled.pipeline.data_docs import record_batch_validation
+    from vagled.pipeline.stage import stage
 
-    from vagled.pipeline.background import Background
-    from vagled.pipeline.data_docs import expectation_key, record_batch_validation
-    from vagled.pipeline.validate import suite_columns, validate_frame, validation_definition
-
-    counts = {"received": 0, "quarantined": 0, "out_of_area": 0}
-    failed_expectations: dict[str, int] = {}
-    # Rows failed per suite expectation (type, column and kwargs tell two checks of a column apart).
-    failed_by_expectation: dict[str, int] = {}
-    rows_validated = 0
-    parameters = spec.suite_parameters(conn) if spec.suite_parameters else {}
-    if spec.partition_parameter:
-        row = conn.execute(load_sql("pipeline/select_load_batch_partition"), {"batch_id": batch_id}).fetchone()
-        parameters[spec.partition_parameter] = [row[0]] if row and row[0] is not None else []
-    table = sql.Identifier(spec.staging_table)
-    copy_sql = sql.SQL("copy staging.{} ({}) from stdin").format(
-        table, sql.SQL(", ").join(map(sql.Identifier, ("batch_id", "record_no", *spec.columns)))
+    totals, workers = stage(
+        conn,
+        spec,
+        batch_id,
+        chunk_rows=chunk_rows,
+        parts=parts if parts is not None else _landed_parts(conn, batch_id),
     )
-    # Rows from a row parser carry the column types: binary COPY skips text formatting and parsing.
-    binary_types = _binary_copy_types(conn, spec) if spec.parse_rows is not None else None
-    copy_binary_sql = sql.SQL("{} (format binary)").format(copy_sql)
-    make_frame = _object_frame if spec.parse_rows is not None else _dict_frame
-    pending: list[dict[str, Any]] = []
-
-    def quarantine(record_no: int, key: str | None, reasons: list[dict], record: dict | None) -> None:
-        pending.append(
-            {
-                "batch_id": batch_id,
-                "record_no": record_no,
-                "feed": spec.name,
-                "natural_key": key,
-                "reasons": to_json(reasons),
-                "record": to_json(record) if record is not None else None,
-            }
-        )
-        counts["quarantined"] += 1
-        for reason in reasons:
-            failed_expectations[reason["expectation"]] = failed_expectations.get(reason["expectation"], 0) + 1
-            check = expectation_key(reason)
-            failed_by_expectation[check] = failed_by_expectation.get(check, 0) + 1
-
-    def write_quarantined(cur) -> None:
-        if pending:
-            # executemany runs in pipeline mode: one round trip for the lot, not one per row.
-            cur.executemany(load_sql("pipeline/insert_quarantine_record"), pending)
-            pending.clear()
-
-    def records() -> Iterator[tuple[int, tuple | _LooseRow]]:
-        record_no = 0
-        for part_no, content_type, body in parts if parts is not None else _landed_parts(conn, batch_id):
-            try:
-                for item in _part_records(spec, body, content_type):
-                    record_no += 1
-                    if item is None:
-                        counts["out_of_area"] += 1
-                        continue
-                    counts["received"] += 1
-                    if isinstance(item, ParseFailure):
-                        reason = {"expectation": item.check, "column": None, "detail": item.reason}
-                        excerpt = {"part_no": part_no, "excerpt": item.excerpt[:2000]}
-                        quarantine(record_no, None, [reason], excerpt)
-                        continue
-                    yield record_no, item
-            except SourceStructureError as exc:
-                raise BatchRejected(f"{spec.name} batch {batch_id}, part {part_no}: {exc}") from exc
-
-    def stage_chunk(cur, chunk: list[tuple[int, tuple | _LooseRow]]) -> Background:
-        """COPY a chunk to staging and start its validation (in a forked child when it is large)."""
-        typed = binary_types is not None and all(item.__class__ is tuple for _, item in chunk)
-        with cur.copy(copy_binary_sql if typed else copy_sql) as copy:
-            if typed:
-                copy.set_types(binary_types)
-            for record_no, item in chunk:
-                copy.write_row((batch_id, record_no, *(item if item.__class__ is tuple else item.row)))
-        return Background(
-            lambda: validate_frame(make_frame(chunk, spec.columns, spec.suite), spec.suite, parameters=parameters),
-            fork=len(chunk) >= FORK_MIN_ROWS,
-        )
-
-    def finish_chunk(cur, chunk: list[tuple[int, tuple | _LooseRow]], validation: Background) -> None:
-        """Take a chunk's validation outcome: quarantine its failing rows, or reject the batch."""
-        nonlocal rows_validated
-        outcome, seconds = validation.result()
-        timing["validation_s"] += seconds
-        rows_validated += len(chunk)
-        if outcome.batch_failures:
-            raise BatchRejected(
-                f"{spec.name} batch {batch_id}: the suite {spec.suite!r} failed at batch level "
-                f"(the structure of the source changed?): {to_json(outcome.batch_failures)}"
-            )
-        if outcome.failures:
-            by_no = dict(chunk)
-            for record_no, failure in sorted(outcome.failures.items()):
-                item = by_no[record_no]
-                record = dict(zip(spec.columns, item, strict=True)) if item.__class__ is tuple else item.record
-                quarantine(record_no, spec.key_of(record), list(failure.reasons), record)
-        write_quarantined(cur)
-        log.info(
-            "%s batch %d: staged and validated %d rows so far, %d quarantined",
-            spec.name,
-            batch_id,
-            rows_validated,
-            counts["quarantined"],
-        )
-
-    # The suite is built before any fork, so that every validating child inherits it ready.
-    validation_definition(spec.suite)
-    suite_columns(spec.suite)
-    timing = {"validation_s": 0.0}
-    with conn.transaction(), conn.cursor() as cur:
-        cur.execute(sql.SQL(load_sql("pipeline/delete_staged_batch")).format(table=table), {"batch_id": batch_id})
-        cur.execute(load_sql("pipeline/delete_quarantined_batch"), {"batch_id": batch_id})
-        # One chunk validates (in the background) while the next is parsed and copied.
-        running: list[tuple[list, Background]] = []
-        try:
-            chunk: list[tuple[int, tuple | _LooseRow]] = []
-            for item in records():
-                chunk.append(item)
-                if len(chunk) >= chunk_rows:
-                    running.append((chunk, stage_chunk(cur, chunk)))
-                    chunk = []
-                    if len(running) > 1:
-                        finish_chunk(cur, *running.pop(0))
-            if chunk:
-                running.append((chunk, stage_chunk(cur, chunk)))
-            while running:
-                finish_chunk(cur, *running.pop(0))
-        finally:
-            for _, validation in running:
-                validation.abandon()
-        write_quarantined(cur)
-        cur.execute(load_sql("pipeline/update_load_batch_staged"), {"batch_id": batch_id, **counts})
-        cur.execute(
-            load_sql("pipeline/insert_validation_result"),
-            {
-                "batch_id": batch_id,
-                "suite": spec.suite,
-                "success": counts["quarantined"] == 0,
-                "rows_validated": rows_validated,
-                "rows_failed": counts["quarantined"],
-                "statistics": to_json({"rows": rows_validated, "failed_rows": counts["quarantined"]}),
-                "summary": to_json({"failed_expectations": failed_expectations}),
-            },
-        )
     # Outside the transaction: Data Docs are a view of the audit row and never fail the load.
     record_batch_validation(
         feed=spec.name,
         suite_name=spec.suite,
         batch_id=batch_id,
-        rows_validated=rows_validated,
-        failed_by_expectation=failed_by_expectation,
-        rows_failed=counts["quarantined"],
+        rows_validated=totals.rows_validated,
+        failed_by_expectation=totals.failed_by_expectation,
+        rows_failed=totals.quarantined,
     )
     log.info(
-        "%s batch %d staged: %d received, %d quarantined, %d outside the area; validation took %.1f s",
+        "%s batch %d staged: %d received, %d quarantined, %d outside the area; validation took %.1f s%s",
         spec.name,
         batch_id,
-        counts["received"],
-        counts["quarantined"],
-        counts["out_of_area"],
-        timing["validation_s"],
+        totals.received,
+        totals.quarantined,
+        totals.out_of_area,
+        totals.validation_s,
+        f" in {workers} worker processes" if workers else "",
     )
-    return StageResult(batch_id, **counts, validation_s=round(timing["validation_s"], 3))
+    return StageResult(batch_id, totals.received, totals.quarantined, totals.out_of_area, round(totals.validation_s, 3))
 
 
 # -- publish ------------------------------------------------------------------------------------
