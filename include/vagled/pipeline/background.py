@@ -28,6 +28,9 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+# Children that sent their result but may not have exited yet (see Background.result).
+_UNREAPED: list[int] = []
+
 
 def fork_available() -> bool:
     """Whether work can go to a forked child here (POSIX, and not switched off by VAGLED_NO_FORK)."""
@@ -65,13 +68,18 @@ class Background:
             assert self._read_fd is not None and self._pid is not None
             with os.fdopen(self._read_fd, "rb") as pipe:
                 payload = pipe.read()
-            _, status = os.waitpid(self._pid, 0)
-            if not payload:
+            try:
+                self._outcome = pickle.loads(payload)
+            except Exception:
+                _, status = os.waitpid(self._pid, 0)
                 raise RuntimeError(
                     f"the background process {self._pid} ended without a result "
                     f"(exit status {os.waitstatus_to_exitcode(status)})"
-                )
-            self._outcome = pickle.loads(payload)
+                ) from None
+            # The whole result is here. Tearing down a child that shares a large address space
+            # takes a while: reap it later rather than wait for it now.
+            _UNREAPED.append(self._pid)
+            reap()
         kind, value, seconds = self._outcome
         if kind == "error":
             raise value
@@ -88,6 +96,17 @@ class Background:
             if self._read_fd is not None:
                 os.close(self._read_fd)
             self._outcome = ("error", RuntimeError("abandoned"), 0.0)
+
+
+def reap(*, wait: bool = False) -> None:
+    """Collect the exit of children whose results were taken (``wait``: block until all are gone)."""
+    for pid in list(_UNREAPED):
+        try:
+            done, _ = os.waitpid(pid, 0 if wait else os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            _UNREAPED.remove(pid)
 
 
 def _call(fn: Callable[[], Any]) -> tuple[str, Any, float]:

@@ -340,7 +340,7 @@ def stage(
     """
     from psycopg import sql
 
-    from vagled.pipeline.background import Background, fork_available
+    from vagled.pipeline.background import Background, fork_available, reap
     from vagled.pipeline.load import BatchRejected
     from vagled.pipeline.validate import suite_columns, validation_definition
 
@@ -445,6 +445,7 @@ def stage(
         finally:
             for background in pending:
                 background.abandon()
+            reap(wait=True)
 
         counts = {"received": totals.received, "quarantined": totals.quarantined, "out_of_area": totals.out_of_area}
         cur.execute(load_sql("pipeline/update_load_batch_staged"), {"batch_id": batch_id, **counts})
