@@ -334,14 +334,16 @@ def stage(
     chunk_rows: int,
     parts: Iterable[tuple[int, str, bytes]],
 ) -> tuple[_Totals, int]:
-    """Stage every payload of ``parts`` for the batch, in one transaction; return the totals.
+    """Stage every payload of ``parts`` for the batch, in one transaction.
 
-    The caller (load.stage_batch) records the audit row and Data Docs from the totals.
+    Returns:
+        The totals (load.stage_batch writes Data Docs from them), and how many worker processes
+        prepared line-by-line chunks (0 when none did).
     """
     from psycopg import sql
 
     from vagled.pipeline.background import Background, fork_available, reap
-    from vagled.pipeline.load import BatchRejected
+    from vagled.pipeline.load import BatchRejected, to_json
     from vagled.pipeline.validate import suite_columns, validation_definition
 
     parameters = spec.suite_parameters(conn) if spec.suite_parameters else {}
@@ -403,12 +405,13 @@ def stage(
             items: list[tuple[int, Item]] = []
 
             def start_lines() -> None:
-                nonlocal next_no, lines, line_count
+                nonlocal next_no, lines, line_count, started_chunks
                 wait_until(max(workers - 1, 0))
                 group, first, allotted = lines, next_no, line_count
                 start(lambda: _parse_lines_chunk(ctx, group, first, allotted), fork=True)
                 next_no += allotted
                 lines, line_count = [], 0
+                started_chunks += 1
 
             def start_items() -> None:
                 nonlocal items
@@ -425,7 +428,6 @@ def stage(
                     line_count += _line_count(body)
                     if line_count >= min(chunk_rows, WORKER_CHUNK_LINES >> max(0, 2 - started_chunks)):
                         start_lines()
-                        started_chunks += 1
                     continue
                 if lines:
                     start_lines()
@@ -449,8 +451,6 @@ def stage(
 
         counts = {"received": totals.received, "quarantined": totals.quarantined, "out_of_area": totals.out_of_area}
         cur.execute(load_sql("pipeline/update_load_batch_staged"), {"batch_id": batch_id, **counts})
-        from vagled.pipeline.load import to_json
-
         cur.execute(
             load_sql("pipeline/insert_validation_result"),
             {
@@ -463,4 +463,4 @@ def stage(
                 "summary": to_json({"failed_expectations": totals.failed_expectations}),
             },
         )
-    return totals, workers
+    return totals, workers if started_chunks else 0
