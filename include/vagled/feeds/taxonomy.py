@@ -62,7 +62,7 @@ def parse_concepts(body: bytes, content_type: str) -> Iterator[dict[str, Any] | 
             yield ParseFailure(f"expected a concept object, got {type(concept).__name__}", str(concept)[:200])
             continue
         concept_type = concept.get("taxonomy/type")
-        if concept_type not in CONCEPT_TYPES:
+        if not isinstance(concept_type, str) or concept_type not in CONCEPT_TYPES:
             yield ParseFailure(
                 f"unknown taxonomy/type {concept_type!r}", str(concept)[:200], check="known_concept_type"
             )

@@ -2,8 +2,8 @@
 
 A feed's suite checks what its data means; these check what no feed may store: a national
 identity or co-ordination number in any text field (masked, and the record quarantined), a text
-value too long to be data (quarantined, cut short in the quarantine copy), and a nested object
-where one value belongs (a source that changed a field's shape). They also make
+value too long to be data (quarantined, cut short in the quarantine copy), a nested object
+where one value belongs (a source that changed a field's shape), and an infinite or NaN number. They also make
 any value storable in a jsonb quarantine row (no NUL characters, no lone surrogates, no
 infinities), so a hostile record can always be quarantined.
 """
@@ -24,6 +24,7 @@ EXCERPT_CHARS = 2_000
 IDENTITY_NUMBER_CHECK = "no_identity_numbers"
 TEXT_SIZE_CHECK = "text_within_size_limit"
 SINGLE_VALUE_CHECK = "single_value"
+FINITE_NUMBER_CHECK = "finite_number"
 
 
 def check_record(record: dict[str, Any], columns: Iterable[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -49,6 +50,10 @@ def check_record(record: dict[str, Any], columns: Iterable[str]) -> tuple[dict[s
                 }
             )
             checked[column] = storable(value if not isinstance(value, set) else sorted(map(str, value)))
+            continue
+        if isinstance(value, float) and not math.isfinite(value):
+            reasons.append({"expectation": FINITE_NUMBER_CHECK, "column": column, "detail": f"{value} is not a number"})
+            checked[column] = storable(value)
             continue
         if not isinstance(value, str):
             continue
