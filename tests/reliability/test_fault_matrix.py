@@ -13,10 +13,10 @@ or a rejected batch that loads nothing. The periods are the smallest each DAG lo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pytest
 from reliability_support import (
+    TARGETS,
+    Target,
     batches_since,
     check_invariants,
     identity_numbers_stored,
@@ -28,32 +28,6 @@ from reliability_support import (
 
 pytestmark = pytest.mark.e2e
 
-
-@dataclass(frozen=True)
-class Target:
-    dag_id: str
-    conf: dict = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return self.dag_id
-
-
-TARGETS = (
-    Target(
-        "employment_agency_job_ads",
-        {"period_start": "2026-09-01T00:00:00+02:00", "period_end": "2026-09-02T00:00:00+02:00"},
-    ),
-    Target("employment_agency_jobseekers", {"period_start": "2026-06-01", "period_end": "2026-07-01"}),
-    Target("employment_agency_outlook", {"period_start": "2026-01-01", "period_end": "2026-07-01"}),
-    Target("reference_taxonomy"),
-    Target("education_offerings", {"period_start": "2026-08-10", "period_end": "2026-08-17"}),
-    Target("municipality_key_figures", {"years": 2024}),
-    # Uppsala sends Windows-1252 CSV, Hallsberg XLSX: both readers, two municipalities only.
-    Target(
-        "municipality_files",
-        {"period_start": "2026-09-01", "period_end": "2026-10-01", "municipalities": ["0380", "1861"]},
-    ),
-)
 
 # Asked for the first requests only: the client must retry through them.
 TRANSPORT = {

@@ -94,11 +94,18 @@ def open_batch(conn, spec: FeedSpec, period: Period | None, run_id: str | None, 
     else:
         insert, abandon = "pipeline/insert_load_batch_partition", "pipeline/fail_abandoned_partition_batches"
         params["partition_key"] = partition
+    from psycopg import sql
+
     with conn.transaction():
         batch_id = conn.execute(load_sql(insert), params).fetchone()[0]
-        abandoned = conn.execute(load_sql(abandon), {**params, "batch_id": batch_id})
-    if abandoned.rowcount:
-        log.warning("%s: closed %d abandoned batch(es) of the same period as failed", spec.name, abandoned.rowcount)
+        abandoned = [r[0] for r in conn.execute(load_sql(abandon), {**params, "batch_id": batch_id})]
+        # what an abandoned batch staged will never be published: clear it with the batch
+        conn.execute(
+            sql.SQL(load_sql("pipeline/delete_staged_batches")).format(table=sql.Identifier(spec.staging_table)),
+            {"batch_ids": abandoned},
+        )
+    if abandoned:
+        log.warning("%s: closed abandoned batch(es) %s of the same period as failed", spec.name, abandoned)
     part = f" (part {partition})" if partition is not None else ""
     log.info("%s: opened batch %d%s for %s", spec.name, batch_id, part, _describe(period))
     return batch_id
@@ -184,7 +191,7 @@ def stage_batch(conn, spec: FeedSpec, batch_id: int, *, chunk_rows: int = CHUNK_
     from psycopg import sql
 
     from vagled.pipeline.data_docs import expectation_key, record_batch_validation
-    from vagled.pipeline.record_checks import check_record, masked_text, storable
+    from vagled.pipeline.record_checks import STORABLE_VALUE_CHECK, check_record, masked_text, storable
     from vagled.pipeline.validate import validate_frame
 
     counts = {"received": 0, "quarantined": 0, "out_of_area": 0}
@@ -264,7 +271,7 @@ def stage_batch(conn, spec: FeedSpec, batch_id: int, *, chunk_rows: int = CHUNK_
                 with conn.transaction():
                     copy_rows(cur, [item])
             except psycopg.DataError as exc:
-                reason = {"expectation": "storable_value", "column": None, "detail": masked_text(str(exc))[:500]}
+                reason = {"expectation": STORABLE_VALUE_CHECK, "column": None, "detail": masked_text(str(exc))[:500]}
                 quarantine(cur, item[0], spec.key_of(item[1]), [reason], item[1])
             else:
                 stored.append(item)
@@ -391,7 +398,7 @@ def publish_batch(conn, spec: FeedSpec, batch_id: int) -> PublishResult:
                 r[0] for r in conn.execute(load_sql("pipeline/select_unreadable_reasons"), {"batch_id": batch_id})
             ]
             if unreadable:
-                message += " Unreadable: " + "; ".join(unreadable)
+                message += " Unreadable or held before validation: " + "; ".join(unreadable)
             conn.execute(
                 load_sql("pipeline/update_load_batch_failed"),
                 {"batch_id": batch_id, "status": "rejected", "error": message},
