@@ -28,11 +28,13 @@ class Tally:
     accesses_tried: int = 0
     accesses_allowed: int = 0
     crashes_survived: int = 0
+    not_applied: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
     def fault(self, label: str, *, applied: bool, survived: bool) -> None:
         if not applied:
             self.faults_not_applied += 1
+            self.not_applied.append(label)
             return
         self.faults_tried += 1
         self.faults_survived += survived
@@ -70,6 +72,8 @@ class Tally:
             f"records lost: {self.records_lost} (must be 0)",
             f"unauthorised accesses tried: {self.accesses_tried}, allowed: {self.accesses_allowed} (must be 0)",
         ]
+        if self.not_applied:
+            out.append("not applied by feedsim: " + "; ".join(self.not_applied[:12]))
         return out + self.failures[:20]
 
 

@@ -287,7 +287,7 @@ def test_each_county_reads_only_its_own_restricted_rows(analyst_logins, restrict
 UPSTREAM_PASSWORD = "Upstream-S3cret-9f2c"
 
 
-@pytest.mark.parametrize("fault", [None, "http_500"], ids=["success", "failure"])
+@pytest.mark.parametrize("fault", [None, "truncated"], ids=["success", "failure"])
 def test_connection_passwords_never_appear_in_task_logs(
     fault, feedsim_factory, isolated_warehouse, monkeypatch, capfd, caplog, tally
 ):

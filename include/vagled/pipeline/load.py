@@ -6,7 +6,12 @@ retried. Guarantees:
 
 - every landed payload is kept in raw.landed_payload, immutable;
 - received = loaded + quarantined + duplicates for every succeeded batch (a check constraint);
+- no record is dropped: what cannot be parsed, fails the checks before staging (an identity
+  number, a value too long or of the wrong shape), cannot be stored by PostgreSQL or fails the
+  suite is in quarantine.record with its reason;
 - staging a batch again first removes what an earlier attempt staged, so retries do not double;
+  publish stages a running batch again if its (unlogged) staged rows were lost in a crash;
+- one merge of a feed (and part) at a time: two runs of a feed never interleave in core;
 - publishing is one transaction: core, the audit row and the staging clean-up commit together,
   so a crash leaves no half batch, and a rerun of the same data changes no row in core;
 - a batch whose quarantined share passes the feed's threshold is rejected whole: nothing is
@@ -82,6 +87,8 @@ def open_batch(conn, spec: FeedSpec, period: Period | None, run_id: str | None, 
         partition: for a feed loaded in parts, the part this batch covers (a municipality code);
             only a batch of the same part and period is closed as abandoned.
     """
+    from psycopg import sql
+
     params = {
         "feed": spec.name,
         "interval_start": period.start if period else None,
@@ -94,8 +101,6 @@ def open_batch(conn, spec: FeedSpec, period: Period | None, run_id: str | None, 
     else:
         insert, abandon = "pipeline/insert_load_batch_partition", "pipeline/fail_abandoned_partition_batches"
         params["partition_key"] = partition
-    from psycopg import sql
-
     with conn.transaction():
         batch_id = conn.execute(load_sql(insert), params).fetchone()[0]
         abandoned = [r[0] for r in conn.execute(load_sql(abandon), {**params, "batch_id": batch_id})]
@@ -181,8 +186,10 @@ def _chunks(records: Iterable[tuple[int, dict[str, Any]]], size: int) -> Iterato
 def stage_batch(conn, spec: FeedSpec, batch_id: int, *, chunk_rows: int = CHUNK_ROWS) -> StageResult:
     """Parse every landed payload of a batch, COPY the rows to staging and validate them in chunks.
 
-    Records that cannot be parsed, and rows that fail the feed's suite, go to quarantine.record
-    with their reasons. Runs in one transaction: a retry starts from a clean slate.
+    Records that cannot be parsed, fail the checks before staging (vagled.pipeline.record_checks)
+    or hold a value PostgreSQL refuses, and rows that fail the feed's suite, go to
+    quarantine.record with their reasons. Runs in one transaction, holding the batch's audit row:
+    a retry starts from a clean slate, and a batch already published is left as it is.
 
     Raises:
         BatchRejected: the suite found a structural failure (e.g. a renamed or missing column).
