@@ -10,6 +10,8 @@ from typing import Any
 
 from airflow.sdk import Asset, get_current_context, task
 
+from vagled.pools import pool_for_feed
+
 
 def load_path(feed: str, *, asset_uri: str, name: str | None = None) -> Any:
     """Add the three load-path tasks of ``feed`` to the DAG being defined and return publish's XComArg.
@@ -21,7 +23,8 @@ def load_path(feed: str, *, asset_uri: str, name: str | None = None) -> Any:
     """
     name = name or feed
 
-    @task(task_id=f"extract_{name}")
+    # Only extract calls the upstream: it runs in that upstream's pool (vagled.pools).
+    @task(task_id=f"extract_{name}", pool=pool_for_feed(feed))
     def extract() -> dict[str, Any]:
         """Open a batch in audit.load_batch for the run's period and land every answer in raw."""
         from vagled.pipeline import tasks
@@ -78,7 +81,7 @@ def load_path_per_partition(
 
     @task_group(group_id=f"load_{name}")
     def per_partition(partition: str) -> Any:
-        @task(task_id=f"extract_{name}")
+        @task(task_id=f"extract_{name}", pool=pool_for_feed(*feeds))
         def extract(partition: str) -> dict[str, Any]:
             """Open this partition's batches and land its payloads in raw."""
             from vagled.pipeline import tasks
