@@ -126,8 +126,19 @@ def pool_for_feed(*feeds: str) -> str:
 
 
 def per_task_calls(conn_id: str, calls: int, environ: Mapping[str, str] | None = None) -> int:
-    """Share an upstream's ``calls`` per window between its pool's slots (at least 1 per task)."""
-    return max(calls // upstream_pool(conn_id).slots(environ), 1)
+    """Share an upstream's ``calls`` per window between its pool's slots.
+
+    Raises:
+        ValueError: the pool has more slots than the window has calls (no share would hold it).
+    """
+    pool = upstream_pool(conn_id)
+    slots = pool.slots(environ)
+    if slots > calls:
+        raise ValueError(
+            f"{SLOTS_ENV_PREFIX}{conn_id.upper()}={slots}: more tasks at once than the {calls} calls "
+            f"{conn_id} allows per window; use at most {calls} slots"
+        )
+    return calls // slots
 
 
 def sync_pools(environ: Mapping[str, str] | None = None) -> dict[str, int]:
