@@ -2,7 +2,8 @@
 ### municipality_files
 
 Each municipality's own monthly files (connection `municipal_files`: one sub-path per
-municipality code, `GET <code>/` lists its files, `GET <code>/<YYYY-MM>/<name>` serves one):
+municipality code, over HTTP `GET <code>/` lists its files and `GET <code>/<YYYY-MM>/<name>`
+serves one; or a folder `<path>/<code>/<YYYY-MM>/<name>` as a File (path) connection):
 adult-education (Komvux) course enrolment (`komvux_kursdeltagare`) and labour-market programme
 participants (`arbetsmarknadsinsatser`). CSV (semicolon or comma, UTF-8 or Windows-1252, decimal
 comma, title rows) or XLSX; headers are mapped to one schema (`vagled.feeds.municipal_files`).
@@ -58,7 +59,12 @@ from vagled.pipeline.dag_tasks import load_path_per_partition
 def municipality_files():
     @task
     def list_municipalities() -> list[str]:
-        """The municipality codes this run loads (the area's, or the param's subset)."""
+        """List the municipality codes this run loads: the area's 52, or the `municipalities` param.
+
+        - **Reads:** core.municipality (in the area, not retired), the run's params.
+        - **Writes:** nothing; its list is what the `load_files` task group is mapped over.
+        - **Rerun:** clear it to map the run again (e.g. after a municipality joined the area).
+        """
         from vagled.feeds.municipal_files import municipalities_to_load
 
         return municipalities_to_load(get_current_context()["params"])

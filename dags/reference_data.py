@@ -35,7 +35,14 @@ from vagled.dag_defaults import DEFAULT_ARGS
 def reference_data():
     @task(outlets=[Asset(REFERENCE_DATA)])
     def load_reference_data() -> dict[str, int]:
-        """Upsert every include/reference file into its core dimension; returns rows per table."""
+        """Upsert every include/reference file into its core dimension; returns rows per table.
+
+        - **Reads:** include/reference/*.csv (counties, municipalities, SSYK 2012, SUN 2020, the
+          education-to-occupation matching table).
+        - **Writes:** core.county, core.municipality, core.occupation, core.education_field,
+          core.education_level, core.education_occupation_match (only rows that differ).
+        - **Rerun:** at any time; an unchanged file changes no row.
+        """
         from vagled.warehouse.db import connect
         from vagled.warehouse.reference import load_reference_data as load
 

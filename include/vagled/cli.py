@@ -1,4 +1,4 @@
-"""The ``vagled`` command: embedded warehouse, migrations, Airflow wrapper, feedsim and the demo."""
+"""The ``vagled`` command: embedded warehouse, migrations, Airflow wrapper, feedsim, quarantine and the demo."""
 
 from __future__ import annotations
 
@@ -164,6 +164,62 @@ def _cmd_data_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- marts, reports, analysts --------------------------------------------------------------------
+def _cmd_marts(args: argparse.Namespace) -> int:
+    from vagled.marts import refresh_marts
+    from vagled.warehouse.db import connect
+
+    _with_warehouse_connection()
+    with connect(autocommit=True) as conn:
+        for result in refresh_marts(conn, args.mart or None):
+            how = "concurrently" if result.concurrently else "first build"
+            print(f"mart.{result.mart}: {result.rows} rows in {result.seconds:.1f} s ({how})")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from vagled.report.regional import default_report_dir, write_reports
+    from vagled.warehouse.db import connect
+
+    _with_warehouse_connection()
+    with connect(autocommit=True) as conn:
+        for path in write_reports(conn, args.county or None, Path(args.out) if args.out else default_report_dir()):
+            print(path)
+    return 0
+
+
+def _cmd_docs(args: argparse.Namespace) -> int:
+    from vagled.report.dictionary import DICTIONARY_PATH, render_dictionary
+    from vagled.warehouse.db import connect
+
+    _with_warehouse_connection()
+    with connect(autocommit=True) as conn:
+        text = render_dictionary(conn)
+    target = Path(args.out) if args.out else DICTIONARY_PATH
+    if args.check:
+        if not target.is_file() or target.read_text(encoding="utf-8") != text:
+            print(f"{target} differs from the warehouse's comments: run `vagled docs dictionary`", file=sys.stderr)
+            return 1
+        print(f"{target} matches the warehouse")
+        return 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    print(target)
+    return 0
+
+
+def _cmd_analyst(args: argparse.Namespace) -> int:
+    from vagled.warehouse.analysts import add_analyst
+    from vagled.warehouse.db import connect
+
+    _with_warehouse_connection()
+    with connect(autocommit=True) as conn:
+        password = add_analyst(conn, args.name, args.county)
+    print(f"login {args.name} reads every county's marts and county {args.county}'s restricted rows")
+    print(f"password (shown once): {password}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vagled", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -188,6 +244,27 @@ def build_parser() -> argparse.ArgumentParser:
     airflow_env.add_argument("--show-secrets", action="store_true")
     airflow_env.set_defaults(func=_cmd_airflow_env)
 
+    marts = commands.add_parser("marts", help="the analysts' marts in schema mart")
+    marts.add_argument("action", choices=["refresh"])
+    marts.add_argument("--mart", action="append", help="only this mart (repeatable; default: all)")
+    marts.set_defaults(func=_cmd_marts)
+
+    report = commands.add_parser("report", help="write the regional HTML report of one or every county")
+    report.add_argument("--county", action="append", help="two-digit county code (repeatable; default: all five)")
+    report.add_argument("--out", help="folder for the reports (default: $VAGLED_HOME/reports)")
+    report.set_defaults(func=_cmd_report)
+
+    docs = commands.add_parser("docs", help="documentation generated from the warehouse")
+    docs.add_argument("what", choices=["dictionary"])
+    docs.add_argument("--out", help="file to write (default: docs/data-dictionary.md)")
+    docs.add_argument("--check", action="store_true", help="fail if the file differs from the warehouse")
+    docs.set_defaults(func=_cmd_docs)
+
+    analyst = commands.add_parser("add-analyst", help="create an analyst's login in a county's read role")
+    analyst.add_argument("name", help="login name, e.g. anna_lindqvist")
+    analyst.add_argument("--county", required=True, help="two-digit county code of the analyst's region")
+    analyst.set_defaults(func=_cmd_analyst)
+
     data_docs = commands.add_parser("data-docs", help="print the path of the validation results' Data Docs page")
     data_docs.set_defaults(func=_cmd_data_docs)
 
@@ -197,6 +274,10 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_feedsim_commands(commands)
+
+    from vagled.monitoring.cli import add_quarantine_commands
+
+    add_quarantine_commands(commands)
 
     from vagled.demo import add_demo_command
     from vagled.deployment import add_deployment_commands

@@ -7,8 +7,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from vagled.monitoring.alerts import AlertNotifier
+
 # Approved tag values (STYLE 15): one family and one layer tag per DAG.
-FAMILY_TAGS = ("family:employment_agency", "family:municipality", "family:education", "family:reference")
+FAMILY_TAGS = (
+    "family:employment_agency",
+    "family:municipality",
+    "family:education",
+    "family:reference",
+    "family:warehouse",
+    "family:platform",  # DAGs about the platform itself (monitoring), not about one feed family
+)
 LAYER_TAGS = ("layer:core", "layer:mart", "layer:monitoring")
 
 DEFAULT_ARGS: dict = {
@@ -18,4 +27,8 @@ DEFAULT_ARGS: dict = {
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=10),
     "execution_timeout": timedelta(hours=2),
+    # Failure and retry-exhausted alerts (e-mail/webhook, by connection). Task-level, not DAG-level:
+    # DAG-level failure callbacks have not always fired (Airflow issue 63374). The load-path tasks
+    # set their own, which also name their feed and alert on quarantined rows.
+    "on_failure_callback": [AlertNotifier(event="failure")],
 }

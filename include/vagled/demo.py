@@ -127,11 +127,36 @@ def run_demo(args: argparse.Namespace) -> int:
     from vagled.report.summary import print_warehouse_summary
 
     print_warehouse_summary()
+    _print_marts_and_reports()
     if failures:
         _say(f"{failures} DAG(s) failed: the demo is not complete.")
         return 1
     _say("demo complete.")
     return 0
+
+
+def _print_marts_and_reports() -> None:
+    """Print the marts' sizes and where the regional reports are (written by warehouse_marts)."""
+    from psycopg import sql
+
+    from vagled.config import area_county_codes
+    from vagled.marts import MARTS
+    from vagled.report.regional import default_report_dir, report_path
+    from vagled.sql import load_sql
+    from vagled.warehouse.db import connect
+
+    with connect(autocommit=True) as conn:
+        populated = dict(conn.execute(load_sql("mart/select_mart_state")).fetchall())
+        sizes = []
+        for mart in MARTS:
+            count = sql.SQL("select count(*) from {}").format(sql.Identifier("mart", mart))
+            rows = conn.execute(count).fetchone()[0] if populated.get(mart) else "not built"
+            sizes.append(f"{mart} {rows}")
+    _say("    marts: " + ", ".join(sizes))
+    _say("[6] regional reports (open in a browser):")
+    for county in area_county_codes():
+        path = report_path(default_report_dir(), county)
+        _say(f"    {county}  {path}" + ("" if path.is_file() else "  (missing: warehouse_marts did not write it)"))
 
 
 def _start_feedsim(args: argparse.Namespace):

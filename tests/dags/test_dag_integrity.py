@@ -56,6 +56,10 @@ def test_dag_rules(dagbag, path: Path):
         assert task.owner and task.owner != "airflow", f"{task.task_id}: no owner"
         assert task.retries >= 2, f"{task.task_id}: retries < 2"
         assert task.execution_timeout is not None, f"{task.task_id}: no execution_timeout"
+        doc = task.doc_md or ""
+        assert len(doc.strip()) > 60, f"{task.task_id}: needs a doc (its docstring or doc_md)"
+        assert "Rerun" in doc, f"{task.task_id}: its doc must say how to rerun it"
+        assert task.on_failure_callback, f"{task.task_id}: no failure alert (on_failure_callback)"
     # no cycles: a topological sort exists for the whole DAG
     assert len(list(dag.topological_sort())) == len(dag.tasks)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 pytestmark = pytest.mark.e2e
@@ -40,7 +42,7 @@ def _unreconciled(conn) -> list:
 
 
 def test_municipality_files_isolate_a_broken_file_and_rerun_as_a_no_op(
-    airflow_db, feedsim_factory, warehouse_conn, monkeypatch
+    airflow_db, feedsim_factory, warehouse_conn, monkeypatch, tmp_path
 ):
     from vagled.feedsim.municipal_files import profile
 
@@ -105,6 +107,10 @@ def test_municipality_files_isolate_a_broken_file_and_rerun_as_a_no_op(
         _core_snapshot(warehouse_conn, "adult_education_enrolment"),
         _core_snapshot(warehouse_conn, "labour_market_programme"),
     )
+    before_fix = warehouse_conn.execute(
+        "select count(*), sum(xmin::text::bigint) from core.adult_education_enrolment where municipality_code <> %s",
+        (BROKEN,),
+    ).fetchone()
     rerun_from = warehouse_conn.execute("select max(batch_id) from audit.load_batch").fetchone()[0]
     # Rerun the three interesting municipalities (a full rerun costs a minute of two shared cores).
     rerun = {**SEPTEMBER, "municipalities": [WINDOWS_1252, XLSX_TWO_TITLES, BROKEN]}
@@ -118,6 +124,56 @@ def test_municipality_files_isolate_a_broken_file_and_rerun_as_a_no_op(
         (rerun_from,),
     ).fetchall()
     assert dict(statuses) == {"succeeded": 5, "rejected": 1}
+
+    # The same files from a folder (a File (path) connection) instead of HTTP: a rerun of all 52
+    # municipalities that changes nothing, except that the file which was broken now loads.
+    drop = _mirror_to_folder(feedsim_factory(), tmp_path / "drop", month="2026-09")
+    monkeypatch.setenv("AIRFLOW_CONN_MUNICIPAL_FILES", json.dumps({"conn_type": "fs", "extra": {"path": str(drop)}}))
+    folder_from = warehouse_conn.execute("select max(batch_id) from audit.load_batch").fetchone()[0]
+    # a DAG object of its own: dag.test() keeps the previous run's params on the object
+    assert _dag("municipality_files").test(run_conf=SEPTEMBER).state == "success"
+    sources = warehouse_conn.execute(
+        "select b.status, count(distinct b.batch_id), bool_and(p.source_url like 'file://%%')"
+        " from audit.load_batch b join raw.landed_payload p using (batch_id)"
+        " where b.batch_id > %s and b.feed like 'municipal_%%' group by 1",
+        (folder_from,),
+    ).fetchall()
+    assert sources == [("succeeded", 104, True)]
+    assert _core_snapshot(warehouse_conn, "labour_market_programme") == snapshot[1]
+    assert (
+        warehouse_conn.execute(
+            "select count(*), sum(xmin::text::bigint) from core.adult_education_enrolment"
+            " where municipality_code <> %s",
+            (BROKEN,),
+        ).fetchone()
+        == before_fix
+    )
+    assert (
+        warehouse_conn.execute(
+            "select count(*) from core.adult_education_enrolment where municipality_code = %s and month = '2026-09-01'",
+            (BROKEN,),
+        ).fetchone()[0]
+        > 0
+    )
+    assert _unreconciled(warehouse_conn) == []
+
+
+def _mirror_to_folder(sim, root, *, month: str):
+    """Copy every municipality's files of one month from feedsim into ``root/{code}/{month}/{name}``."""
+    import requests
+
+    base = f"http://127.0.0.1:{sim.port}/municipal_files"
+    codes = [item["municipality_code"] for item in requests.get(f"{base}/", timeout=10).json()]
+    assert len(codes) == 52
+    for code in codes:
+        for item in requests.get(f"{base}/{code}/", timeout=10).json():
+            if item["month"] == month:
+                target = root / code / month / item["name"]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                response = requests.get(f"{base}/{code}/{month}/{item['name']}", timeout=10)
+                response.raise_for_status()
+                target.write_bytes(response.content)
+    return root
 
 
 def test_key_figures_from_kolada_and_scb_load_reconcile_and_rerun_as_a_no_op(

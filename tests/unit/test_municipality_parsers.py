@@ -309,3 +309,22 @@ def test_scb_renamed_time_column_rejects_the_answer():
     ).encode()
     with pytest.raises(SourceStructureError, match="Tid"):
         list(scb.parse_scb(body, "application/json"))
+
+
+def test_folder_file_drop_lists_month_folders_only_and_names_a_missing_folder(tmp_path):
+    from vagled.feeds.municipal_files import FolderFileDrop
+    from vagled.sources.http import UpstreamError
+
+    (tmp_path / "0380" / "2026-09").mkdir(parents=True)
+    (tmp_path / "0380" / "2026-09" / "komvux_kursdeltagare.csv").write_bytes(b"Kommunkod;Antal\n0380;3\n")
+    (tmp_path / "0380" / "2026-09" / ".~lock.komvux_kursdeltagare.csv#").write_bytes(b"x")
+    (tmp_path / "0380" / "arkiv").mkdir()
+    (tmp_path / "0380" / "arkiv" / "komvux_kursdeltagare.csv").write_bytes(b"old")
+    drop = FolderFileDrop(tmp_path)
+
+    assert drop.listing("0380") == {("2026-09", "komvux_kursdeltagare"): "komvux_kursdeltagare.csv"}
+    assert drop.listing("1880") == {}
+    url, body, content_type = drop.fetch("0380", "2026-09", "komvux_kursdeltagare.csv")
+    assert url.startswith("file://") and body.startswith(b"Kommunkod") and content_type == "text/csv"
+    with pytest.raises(UpstreamError, match="does not exist"):
+        FolderFileDrop(tmp_path / "missing")

@@ -226,4 +226,6 @@ SPEC = FeedSpec(
     land=land,
     pre_publish_sql=("core/publish_education_providers",),
     post_publish_sql=("core/update_education_offering_first_seen", "core/close_education_offerings"),
+    # a replay holds a few offerings, not the catalogue: it must never close the others
+    replay_post_publish_sql=("core/update_education_offering_first_seen",),
 )

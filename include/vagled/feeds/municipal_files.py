@@ -1,12 +1,13 @@
 """The municipalities' own monthly files: one sub-path per municipality code, each file its own way.
 
-Connection ``municipal_files`` (an HTTP location): ``GET {code}/`` lists a municipality's files
-(``[{"month": "2026-09", "name": "komvux_kursdeltagare.csv", ...}]``) and
-``GET {code}/{YYYY-MM}/{name}`` serves one. Files are CSV (semicolon or comma, UTF-8 or
-Windows-1252, decimal comma, title rows above the header) or XLSX, and every municipality spells
-its headers its own way: HEADER_ALIASES maps them to one schema. A file that cannot be read, or
-that has a column of personal data (a name, an identity number), is quarantined whole, with the
-reason and without its values; an identity number inside a cell is masked and its row quarantined.
+Connection ``municipal_files`` is an HTTP location (``GET {code}/`` lists a municipality's files,
+``[{"month": "2026-09", "name": "komvux_kursdeltagare.csv", ...}]``, and ``GET {code}/{YYYY-MM}/{name}``
+serves one) or a folder (conn_type ``fs``, extra ``path``) holding ``{code}/{YYYY-MM}/{name}``.
+Files are CSV (semicolon or comma, UTF-8 or Windows-1252, decimal comma, title rows above the
+header) or XLSX, and every municipality spells its headers its own way: HEADER_ALIASES maps them to
+one schema. A file that cannot be read, or that has a column of personal data (a name, an identity
+number), is quarantined whole, with the reason and without its values; an identity number inside a
+cell is masked and its row quarantined.
 
 Each municipality's files are their own batches (partition = the municipality code), loaded by
 vagled.feeds.municipal_komvux and vagled.feeds.municipal_programmes.
@@ -17,7 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from vagled.feeds.text_tables import (
@@ -30,8 +32,10 @@ from vagled.feeds.text_tables import (
 from vagled.pipeline.feed import ParseFailure, SourceStructureError
 from vagled.pipeline.period import Period
 from vagled.privacy import mask_identity_numbers
+from vagled.sources.http import UpstreamError
 
 CONN_ID = "municipal_files"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 # canonical field -> the header spellings seen in the municipalities' files (matched without case,
@@ -94,39 +98,104 @@ def months_ending_in(period: Period) -> list[str]:
         year, month = (year + (month == 12), month % 12 + 1)
 
 
+class FileDrop(Protocol):
+    """Where the municipalities deliver: an HTTP location or a folder."""
+
+    def listing(self, code: str) -> dict[tuple[str, str], str]:
+        """``(month, kind) -> file name`` of every file the municipality has delivered."""
+
+    def fetch(self, code: str, month: str, name: str) -> tuple[str, bytes, str]:
+        """``(source url, body, content type)`` of one delivered file."""
+
+
+class HttpFileDrop:
+    """``GET {code}/`` lists a municipality's files as JSON, ``GET {code}/{month}/{name}`` serves one."""
+
+    def __init__(self, conn_id: str = CONN_ID) -> None:
+        from vagled.sources.http import HttpSource
+
+        self.source = HttpSource(conn_id)
+
+    def listing(self, code: str) -> dict[tuple[str, str], str]:
+        import orjson
+
+        items = orjson.loads(self.source.fetch(f"{code}/").body)
+        return {
+            (str(item.get("month")), str(item.get("name", "")).rsplit(".", 1)[0]): str(item.get("name"))
+            for item in items
+            if isinstance(item, dict)
+        }
+
+    def fetch(self, code: str, month: str, name: str) -> tuple[str, bytes, str]:
+        response = self.source.fetch(f"{code}/{month}/{name}", expect="bytes" if name.endswith(".xlsx") else "text")
+        return response.url, response.body, response.content_type
+
+
+class FolderFileDrop:
+    """A folder ``{path}/{code}/{YYYY-MM}/{name}`` (a share or a mounted drop box), from a File (path) connection."""
+
+    _MONTH_DIR = re.compile(r"^\d{4}-\d{2}$")
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        if not self.root.is_dir():
+            raise UpstreamError(f"connection {CONN_ID!r}: folder {self.root} does not exist")
+
+    def listing(self, code: str) -> dict[tuple[str, str], str]:
+        folder = self.root / code
+        if not folder.is_dir():
+            return {}
+        return {
+            (month_dir.name, item.name.rsplit(".", 1)[0]): item.name
+            for month_dir in sorted(folder.iterdir())
+            if month_dir.is_dir() and self._MONTH_DIR.match(month_dir.name)
+            for item in sorted(month_dir.iterdir())
+            if item.is_file() and not item.name.startswith(".")
+        }
+
+    def fetch(self, code: str, month: str, name: str) -> tuple[str, bytes, str]:
+        path = self.root / code / month / name
+        content_type = XLSX_CONTENT_TYPE if name.lower().endswith(".xlsx") else "text/csv"
+        return path.resolve().as_uri(), path.read_bytes(), content_type
+
+
+def file_drop(conn_id: str = CONN_ID) -> FileDrop:
+    """The connection's file drop: a folder for conn_type ``fs`` (extra ``path``), else HTTP."""
+    from airflow.sdk import BaseHook
+
+    conn = BaseHook.get_connection(conn_id)
+    if conn.conn_type in ("fs", "file"):
+        from airflow.providers.standard.hooks.filesystem import FSHook
+
+        return FolderFileDrop(FSHook(fs_conn_id=conn_id).get_path())
+    return HttpFileDrop(conn_id)
+
+
 def land_files(conn, batch_id: int, period: Period, params: Mapping[str, Any], *, feed: str, kind: str) -> dict:
     """Land the municipality's ``kind`` file of every month that ends in the period.
 
     Raises:
         UpstreamError: the municipality has not delivered a month's file (yet), or it cannot be fetched.
     """
-    import orjson
-
     from vagled.pipeline.load import land_payload
-    from vagled.sources.http import HttpSource, UpstreamError
 
     code = str(params["partition"])
-    source = HttpSource(CONN_ID)
-    listing = orjson.loads(source.fetch(f"{code}/").body)
-    delivered = {
-        (str(item.get("month")), str(item.get("name", "")).rsplit(".", 1)[0]): str(item.get("name"))
-        for item in listing
-        if isinstance(item, dict)
-    }
+    drop = file_drop()
+    delivered = drop.listing(code)
     parts = 0
     for month in months_ending_in(period):
         name = delivered.get((month, kind))
         if name is None:
             raise UpstreamError(f"municipality {code} has not delivered {kind} for {month} (not in its listing)")
-        response = source.fetch(f"{code}/{month}/{name}", expect="bytes" if name.endswith(".xlsx") else "text")
+        source_url, body, content_type = drop.fetch(code, month, name)
         land_payload(
             conn,
             batch_id,
             feed,
             parts,
-            source_url=response.url,
-            body=response.body,
-            content_type=response.content_type,
+            source_url=source_url,
+            body=body,
+            content_type=content_type,
             request_params={"municipality_code": code, "month": month, "name": name},
         )
         parts += 1

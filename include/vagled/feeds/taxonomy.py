@@ -117,4 +117,7 @@ SPEC = FeedSpec(
     in_area=in_area,
     land=land,
     period_required=never,
+    # its publish retires every code the batch does not list: a few replayed concepts would retire
+    # the rest. Fixed concepts come back with the next run (trigger the DAG).
+    replayable=False,
 )

@@ -70,6 +70,11 @@ class FeedSpec:
             the batch id (e.g. the dimension rows the facts reference).
         post_publish_sql: named SQL run after ``publish_sql`` in the same transaction, each with
             the batch id, before staging is cleared (e.g. closing what a full snapshot no longer holds).
+        replayable: quarantined records can be replayed alone (``vagled quarantine replay``). False
+            when publishing a few records would change others (a snapshot whose publish retires
+            every code it does not list): rerun the DAG instead.
+        replay_post_publish_sql: the ``post_publish_sql`` steps a replay runs. By default none: a
+            replay only merges its records and never closes or retires what it does not hold.
     """
 
     name: str
@@ -89,6 +94,8 @@ class FeedSpec:
     partition_parameter: str | None = None
     pre_publish_sql: tuple[str, ...] = ()
     post_publish_sql: tuple[str, ...] = ()
+    replayable: bool = True
+    replay_post_publish_sql: tuple[str, ...] = ()
 
     def key_of(self, record: dict[str, Any]) -> str:
         """Return the natural key of a record as text (for quarantine rows)."""

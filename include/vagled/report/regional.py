@@ -1,0 +1,186 @@
+"""The regional report: one self-contained HTML file per county, in Swedish, read from the marts.
+
+``vagled report --county 18`` and the last task of ``warehouse_marts`` write
+``<out>/kompetensforsorjning_<county>.html``; the charts are inline SVG (vagled.report.charts),
+so the file needs no network and no script to open.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from html import escape
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from vagled.config import area_county_codes, vagled_home
+from vagled.report import charts
+from vagled.sql import load_sql
+
+log = logging.getLogger(__name__)
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+TOP_OCCUPATIONS = 10
+GAP_OCCUPATIONS = 15
+
+
+class ReportError(ValueError):
+    """A report was asked for something the warehouse cannot answer (e.g. a county outside the area)."""
+
+
+@dataclass
+class RegionalReportData:
+    county_code: str
+    county_name: str
+    year: int | None
+    top_occupations: list[tuple] = field(default_factory=list)
+    gap: list[tuple] = field(default_factory=list)
+    jobseeker_groups: list[tuple] = field(default_factory=list)
+    education_supply: list[tuple] = field(default_factory=list)
+
+
+def default_report_dir() -> Path:
+    """Where reports go unless told otherwise: ``$VAGLED_HOME/reports``."""
+    return vagled_home() / "reports"
+
+
+def report_path(out_dir: Path, county_code: str) -> Path:
+    return Path(out_dir) / f"kompetensforsorjning_{county_code}.html"
+
+
+def read_report_data(conn, county_code: str, year: int | None = None) -> RegionalReportData:
+    """Read what a county's report shows from the marts.
+
+    Raises:
+        ReportError: ``county_code`` is not a county of the area.
+    """
+    county = conn.execute(load_sql("report/regional_county"), {"county_code": county_code}).fetchone()
+    if county is None:
+        counties = ", ".join(area_county_codes())
+        raise ReportError(f"county {county_code!r} is not one of the area's counties ({counties})")
+    if year is None:
+        year = conn.execute(load_sql("report/regional_latest_year"), {"county_code": county_code}).fetchone()[0]
+    data = RegionalReportData(county_code, county[1], year)
+    if year is None:
+        return data
+    params = {"county_code": county_code, "year": year}
+    data.top_occupations = conn.execute(
+        load_sql("report/regional_top_occupations"), {**params, "top": TOP_OCCUPATIONS}
+    ).fetchall()
+    data.gap = conn.execute(load_sql("report/regional_gap"), {**params, "top": GAP_OCCUPATIONS}).fetchall()
+    data.jobseeker_groups = conn.execute(load_sql("report/regional_jobseeker_groups"), params).fetchall()
+    data.education_supply = conn.execute(load_sql("report/regional_education_supply"), params).fetchall()
+    return data
+
+
+def _jobseeker_series(rows: list[tuple]) -> tuple[list[str], list[tuple[str, list[float | None]]]]:
+    months = sorted({row[0] for row in rows})
+    by_group: dict[str, dict[date, int | None]] = {}
+    for month, group, jobseekers, _suppressed in rows:
+        by_group.setdefault(group, {})[month] = jobseekers
+    series = [(group, [values.get(m) for m in months]) for group, values in by_group.items()]
+    return [m.strftime("%Y-%m") for m in months], series
+
+
+def _decimal(value, places: int) -> str:
+    """A number the Swedish way (decimal comma); empty when unknown."""
+    return "" if value is None else f"{float(value):.{places}f}".replace(".", ",")
+
+
+def render_report(data: RegionalReportData, *, generated_at: datetime | None = None) -> str:
+    """Return the report as one HTML document."""
+    generated_at = generated_at or datetime.now(STOCKHOLM)
+    year = data.year
+    title = f"Kompetensförsörjning i {data.county_name}"
+    if year is None:
+        body = charts.no_data("Inga platsannonser är laddade för länet ännu; rapporten fylls när flödena har körts.")
+    else:
+        top = data.top_occupations
+        demand = charts.horizontal_bars(
+            f"Yrken med flest lediga jobb {year}",
+            [row[1] for row in top],
+            [(str(year), [row[2] for row in top]), (str(year - 1), [row[3] for row in top])],
+            css_class="top-occupations",
+        )
+        gap = charts.diverging_bars(
+            f"Efterfrågan mot utbildningsutbud {year} (gapindex)",
+            [row[1] for row in data.gap],
+            [float(row[5]) for row in data.gap],
+            css_class="competence-gap",
+            left_label="fler utbildningsplatser",
+            right_label="fler lediga jobb",
+        )
+        months, series = _jobseeker_series(data.jobseeker_groups)
+        jobseekers = charts.lines("Inskrivna arbetssökande per grupp", months, series, css_class="jobseeker-groups")
+        supply = data.education_supply
+        education = charts.horizontal_bars(
+            f"Utbildningsplatser per inriktning, start {year} och senare",
+            [row[0] for row in supply],
+            [("Platser", [row[1] for row in supply])],
+            css_class="education-supply",
+        )
+        suppressed = sum(row[3] for row in data.jobseeker_groups)
+        gap_rows = "".join(
+            f"<tr><td>{escape(r[0])}</td><td>{escape(r[1])}</td><td>{r[2]}</td><td>{_decimal(r[3], 1)}</td>"
+            f"<td>{_decimal(r[4], 2)}</td><td>{_decimal(r[5], 2)}</td></tr>"
+            for r in data.gap
+        )
+        body = f"""
+<section><h2>Efterfrågan</h2>{demand}
+<p class="note">Lediga jobb i platsannonser publicerade under året (Arbetsförmedlingen, JobTech), jämfört med året
+innan. En annons utan angivet antal räknas som ett jobb.</p></section>
+<section><h2>Gap mellan efterfrågan och utbildning</h2>{gap}
+<p class="note">Gapindex = (lediga jobb − matchade utbildningsplatser) / (lediga jobb + platser). Platserna hör
+till utbildningar med start under året vars inriktning och nivå leder till yrket enligt matchningstabellen
+(SUN 2020 → SSYK 2012); en utbildning som leder till flera yrken delar sina platser mellan dem.</p>
+<table><thead><tr><th>SSYK</th><th>Yrke</th><th>Lediga jobb</th><th>Platser</th><th>Bristindex</th>
+<th>Gapindex</th></tr></thead><tbody>{gap_rows}</tbody></table></section>
+<section><h2>Arbetssökande</h2>{jobseekers}
+<p class="note">Summan av kommunernas antal per grupp. Antal under 5 i en kommun visas aldrig och ingår inte i
+summan ({suppressed} dolda kommunvärden i perioden).</p></section>
+<section><h2>Utbildningsutbud</h2>{education}
+<p class="note">Platser i utbildningstillfällen med start {year} eller senare, per inriktning (SUN 2020, nivå 1).
+</p></section>"""
+    return f"""<!DOCTYPE html>
+<html lang="sv"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #1d2630; }}
+h1 {{ font-size: 1.7rem; margin-bottom: 0.2rem; }}
+.meta {{ color: #5f6b7a; margin-top: 0; }}
+section {{ margin: 2rem 0; }}
+svg.chart {{ max-width: 100%; height: auto; display: block; }}
+.note {{ color: #5f6b7a; font-size: 0.9rem; }}
+.no-data {{ font-style: italic; color: #5f6b7a; }}
+table {{ border-collapse: collapse; font-size: 0.85rem; margin-top: 1rem; }}
+td, th {{ border-bottom: 1px solid #d5dbe1; padding: 0.2rem 0.6rem; text-align: left; }}
+</style></head>
+<body>
+<h1>{escape(title)}</h1>
+<p class="meta">Län {escape(data.county_code)} · {"år " + str(year) if year else "inga data ännu"} · skapad
+{generated_at:%Y-%m-%d %H:%M} ur Vägleds lager (schema mart)</p>
+{body}
+<footer class="note">Källor: Arbetsförmedlingen (platsannonser, arbetssökande, yrkesbarometer), utbildningsanordnarnas
+kataloger, SCB:s klassifikationer SSYK 2012 och SUN 2020. Metoden beskrivs i projektets README.</footer>
+</body></html>
+"""
+
+
+def write_reports(conn, counties: Iterable[str] | None = None, out_dir: Path | None = None) -> list[Path]:
+    """Write one report per county (default: every county of the area); return the files written."""
+    out_dir = Path(out_dir or default_report_dir())
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for county_code in counties or area_county_codes():
+        data = read_report_data(conn, county_code)
+        path = report_path(out_dir, county_code)
+        # write beside and rename, so a reader never opens half a report
+        partial = path.with_suffix(".html.partial")
+        partial.write_text(render_report(data), encoding="utf-8")
+        partial.replace(path)
+        log.info("report for county %s (%s, year %s): %s", county_code, data.county_name, data.year or "none", path)
+        written.append(path)
+    return written

@@ -1,0 +1,356 @@
+"""The marts, analyst access and the regional report, on a warehouse loaded from feedsim over HTTP.
+
+The feeds are loaded through the real load path (vagled.pipeline.tasks, the functions the DAG
+tasks call), then the warehouse_marts DAG runs for real (dag.test()). Every expectation about the
+marts is computed from core by an independent query, never from the marts' own SQL.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import psycopg
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+MARTS = ("job_ads_monthly", "jobseekers_monthly", "education_supply", "municipality_profile", "competence_gap")
+QUERIES_DIR = Path(__file__).resolve().parents[2] / "docs" / "queries"
+OWN_FILES = {"03": "0380", "19": "1980"}  # a municipality per county whose own files are loaded
+
+
+def _run_feed(feed: str, params: dict) -> None:
+    from vagled.pipeline import tasks
+
+    extracted = tasks.extract(feed, data_interval_start=None, data_interval_end=None, params=params, run_id="marts")
+    tasks.stage(feed, extracted["batch_id"])
+    tasks.publish(feed, extracted["batch_id"])
+
+
+def _run_partition(feeds: tuple[str, ...], partition: str, params: dict) -> None:
+    from vagled.pipeline import tasks
+
+    extracted = tasks.extract_partition(
+        feeds, partition, data_interval_start=None, data_interval_end=None, params=params, run_id="marts"
+    )
+    tasks.publish_partition(tasks.stage_partition(extracted))
+
+
+def _dag(dag_id: str):
+    from airflow.dag_processing.dagbag import DagBag
+
+    from vagled.config import DAGS_DIR
+
+    dag = DagBag(dag_folder=str(DAGS_DIR / f"{dag_id}.py")).dags[dag_id]
+    for task in dag.tasks:
+        task.retries = 0
+    return dag
+
+
+@pytest.fixture(scope="module")
+def marts_built(airflow_db, feedsim):
+    """Every feed the marts read, loaded from feedsim; then warehouse_marts run once."""
+    import os
+
+    from vagled.feedsim.cli import connection_uris
+
+    saved = dict(os.environ)
+    os.environ.update({f"AIRFLOW_CONN_{k.upper()}": v for k, v in connection_uris("127.0.0.1", feedsim.port).items()})
+    try:
+        _run_feed("job_ads", {"backfill": [2025]})
+        _run_feed("job_ads", {"period_start": "2026-08-01T00:00:00+02:00", "period_end": "2026-11-01T00:00:00+01:00"})
+        _run_feed("jobseekers", {"period_start": "2026-01-01", "period_end": "2026-10-01"})
+        _run_feed("occupational_outlook", {"period_start": "2026-01-01", "period_end": "2027-01-01"})
+        _run_feed("education_offerings", {"period_start": "2026-10-19", "period_end": "2026-10-26"})
+        _run_feed("kolada_key_figures", {"years": "2024"})
+        for code in OWN_FILES.values():
+            _run_partition(
+                ("municipal_komvux", "municipal_programmes"),
+                code,
+                {"period_start": "2026-09-01", "period_end": "2026-10-01"},
+            )
+        run = _dag("warehouse_marts").test()
+        assert run.state == "success"
+        yield run
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _one(conn, query: str, params=None):
+    return conn.execute(query, params).fetchone()
+
+
+def test_every_mart_is_built_and_reconciles_with_core(marts_built, warehouse_conn):
+    for mart in MARTS:
+        assert _one(warehouse_conn, f"select count(*) from mart.{mart}")[0] > 0, mart
+
+    # job ads: every published ad once, vacancies counted the documented way
+    assert _one(warehouse_conn, "select sum(ads), sum(vacancies) from mart.job_ads_monthly") == _one(
+        warehouse_conn,
+        "select count(*), sum(coalesce(number_of_vacancies, 1)) from core.job_ad where publication_date is not null",
+    )
+    per_county_month = warehouse_conn.execute(
+        "select county_code, month, sum(ads) from mart.job_ads_monthly group by 1, 2 order by 1, 2"
+    ).fetchall()
+    assert per_county_month == warehouse_conn.execute(
+        "select county_code, date_trunc('month', publication_date at time zone 'Europe/Stockholm')::date, count(*)"
+        " from core.job_ad where publication_date is not null group by 1, 2 order by 1, 2"
+    ).fetchall()
+
+    # job seekers: one row per core row; small counts never shown, the rest exactly core's
+    assert _one(warehouse_conn, "select count(*) from mart.jobseekers_monthly") == _one(
+        warehouse_conn, "select count(*) from core.jobseekers_monthly"
+    )
+    shown, suppressed = _one(
+        warehouse_conn,
+        "select coalesce(sum(jobseekers), 0), count(*) filter (where suppressed) from mart.jobseekers_monthly",
+    )
+    assert (shown, suppressed) == _one(
+        warehouse_conn,
+        "select coalesce(sum(jobseekers) filter (where jobseekers >= 5), 0), count(*) filter (where jobseekers < 5)"
+        " from core.jobseekers_monthly",
+    )
+    assert suppressed > 0  # feedsim's small municipalities have small groups: the rule was exercised
+    assert _one(
+        warehouse_conn,
+        "select count(*) from mart.jobseekers_monthly where jobseekers < 5 or (suppressed and jobseekers is not null)",
+    )[0] == 0
+
+    # education supply: every offering not withdrawn before it started, and its places
+    assert _one(warehouse_conn, "select sum(offerings), sum(places) from mart.education_supply") == _one(
+        warehouse_conn,
+        "select count(*), coalesce(sum(places), 0) from core.education_offering"
+        " where closed_on is null or closed_on > start_date",
+    )
+
+    # municipality profile: the yearly key figures
+    assert _one(warehouse_conn, "select count(*), sum(value) from mart.municipality_profile") == _one(
+        warehouse_conn, "select count(*), sum(value) from core.municipality_key_figure where month = 0"
+    )
+
+    # competence gap: demand is every vacancy with an occupation; supply shares each matched place once
+    assert _one(warehouse_conn, "select sum(vacancies) from mart.competence_gap")[0] == _one(
+        warehouse_conn,
+        "select sum(coalesce(number_of_vacancies, 1)) from core.job_ad"
+        " where publication_date is not null and ssyk4 is not null",
+    )[0]
+    places_in_mart, gap_rows = _one(
+        warehouse_conn, "select sum(education_places_matched), count(*) from mart.competence_gap"
+    )
+    matched_places = _one(
+        warehouse_conn,
+        "select coalesce(sum(o.places), 0) from core.education_offering o"
+        " join core.education_field_levels l using (sun_field_code)"
+        " where (o.closed_on is null or o.closed_on > o.start_date) and exists ("
+        "   select from core.education_occupation_match m"
+        "   where m.sun_field_code = l.field_level_3 and m.sun_level_code = o.education_level)",
+    )[0]
+    assert matched_places > 0
+    assert abs(float(places_in_mart) - float(matched_places)) <= 0.05 * gap_rows  # rounding to 0.1 per row
+    bad_index = _one(
+        warehouse_conn,
+        "select count(*) from mart.competence_gap where gap_index is distinct from round("
+        " (vacancies - education_places_matched) / nullif(vacancies + education_places_matched, 0), 3)"
+        " and abs(gap_index - (vacancies - education_places_matched)"
+        "         / nullif(vacancies + education_places_matched, 0)) > 0.01",
+    )[0]
+    assert bad_index == 0
+
+
+def test_the_dag_wrote_a_report_per_county(marts_built):
+    from vagled.config import area_county_codes
+    from vagled.report.regional import default_report_dir, report_path
+
+    for county in area_county_codes():
+        path = report_path(default_report_dir(), county)
+        assert path.is_file() and "<svg" in path.read_text(encoding="utf-8"), path
+
+
+def test_refresh_never_blocks_readers_who_see_old_or_new_never_a_mix(marts_built, embedded_warehouse):
+    from vagled.marts import refresh_mart
+
+    url = embedded_warehouse.url()
+    with psycopg.connect(url, autocommit=True) as reader:
+        reader.execute("set statement_timeout = '5s'")
+        before = _one(reader, "select sum(vacancies), count(*) from mart.job_ads_monthly")
+        ad_id = _one(reader, "select ad_id from core.job_ad where publication_date is not null limit 1")[0]
+        with psycopg.connect(url) as writer:  # one open transaction: a load and the refresh, not committed
+            writer.execute(
+                "update core.job_ad set number_of_vacancies = coalesce(number_of_vacancies, 1) + 1000"
+                " where ad_id = %s",
+                (ad_id,),
+            )
+            refresh_mart(writer, "job_ads_monthly")
+            # The refresh holds its lock until commit; a reader still answers at once, with the old rows.
+            seen_meanwhile = _one(reader, "select sum(vacancies), count(*) from mart.job_ads_monthly")
+            assert seen_meanwhile == before
+            writer.commit()
+        after = _one(reader, "select sum(vacancies), count(*) from mart.job_ads_monthly")
+        assert after == (before[0] + 1000, before[1])
+
+        # While a refresh runs in another thread, every read sees one whole state, old or new.
+        totals, stop = set(), threading.Event()
+
+        def read_until_stopped() -> None:
+            with psycopg.connect(url, autocommit=True) as conn:
+                while not stop.is_set():
+                    totals.add(_one(conn, "select sum(vacancies) from mart.job_ads_monthly")[0])
+
+        thread = threading.Thread(target=read_until_stopped)
+        thread.start()
+        with psycopg.connect(url, autocommit=True) as writer:
+            writer.execute(
+                "update core.job_ad set number_of_vacancies = number_of_vacancies - 1000 where ad_id = %s", (ad_id,)
+            )
+            refresh_mart(writer, "job_ads_monthly")
+        stop.set()
+        thread.join()
+        assert totals <= {before[0], before[0] + 1000} and totals
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert _one(conn, "select sum(vacancies), count(*) from mart.job_ads_monthly") == before
+
+
+@pytest.fixture(scope="module")
+def analyst_logins(marts_built, embedded_warehouse):
+    """A login per county of the area (as `vagled add-analyst` makes them), and their conninfo."""
+    from vagled.config import area_county_codes
+    from vagled.warehouse.analysts import add_analyst
+
+    logins = {}
+    with psycopg.connect(embedded_warehouse.url(), autocommit=True) as conn:
+        for county in area_county_codes():
+            name = f"test_analyst_{county}"
+            conn.execute(f"drop role if exists {name}")
+            password = add_analyst(conn, name, county)
+            logins[county] = (
+                f"host=127.0.0.1 port={embedded_warehouse.port} dbname=vagled user={name} password={password}"
+            )
+    return logins
+
+
+def test_each_county_role_reads_every_mart_but_only_its_own_restricted_rows(analyst_logins, warehouse_conn):
+    all_counties = {r[0] for r in warehouse_conn.execute("select distinct county_code from mart.job_ads_monthly")}
+    assert len(all_counties) == 5
+    own_rows = {
+        county: _one(
+            warehouse_conn,
+            "select count(*) from core.adult_education_enrolment where left(municipality_code, 2) = %s",
+            (county,),
+        )[0]
+        for county in analyst_logins
+    }
+    assert own_rows["03"] > 0 and own_rows["19"] > 0
+    for county, conninfo in analyst_logins.items():
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            # every county's marts: the point of a shared warehouse is comparison
+            seen = {r[0] for r in conn.execute("select distinct county_code from mart.job_ads_monthly")}
+            assert seen == all_counties, county
+            for mart in MARTS:
+                conn.execute(f"select * from mart.{mart} limit 1")
+            # restricted rows: only the login's own county
+            for table in ("adult_education_enrolment", "labour_market_programme"):
+                counties = {r[0] for r in conn.execute(f"select distinct left(municipality_code, 2) from core.{table}")}
+                assert counties <= {county}, (county, table, counties)
+            assert _one(conn, "select count(*) from core.adult_education_enrolment")[0] == own_rows[county]
+
+
+DENIED = (
+    "select * from raw.landed_payload limit 1",
+    "select * from staging.job_ad limit 1",
+    "select * from quarantine.record limit 1",
+    "select * from audit.load_batch limit 1",
+    "insert into core.county (county_code, county_name) values ('99', 'x')",
+    "update core.job_ad set headline = 'x'",
+    "delete from mart.job_ads_monthly",
+    "update core.adult_education_enrolment set participants = 0",
+    "create table mart.mine (x int)",
+    "create table core.mine (x int)",
+    "create table public.mine (x int)",
+    "drop materialized view mart.competence_gap",
+    "refresh materialized view mart.job_ads_monthly",
+    "create role intruder",
+    "grant analyst_04 to current_user",
+    "alter table core.job_ad disable row level security",
+)
+
+
+@pytest.mark.parametrize("statement", DENIED)
+def test_an_analyst_cannot_read_the_engineers_schemas_nor_change_anything(analyst_logins, statement):
+    with (
+        psycopg.connect(analyst_logins["04"], autocommit=True) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute(statement)
+
+
+@pytest.mark.parametrize("query_file", sorted(p.name for p in QUERIES_DIR.glob("*.sql")))
+def test_documented_example_query_answers_for_an_analyst(analyst_logins, query_file):
+    query = (QUERIES_DIR / query_file).read_text(encoding="utf-8")
+    with psycopg.connect(analyst_logins["03"], autocommit=True) as conn:
+        rows = conn.execute(query).fetchall()
+    assert rows, f"{query_file} returned nothing on the loaded warehouse"
+
+
+def test_example_queries_cover_the_four_questions():
+    assert len(list(QUERIES_DIR.glob("*.sql"))) == 4
+
+
+def test_regional_report_renders_with_its_charts_in_chromium(marts_built, chromium, tmp_path, warehouse_conn):
+    from vagled.cli import main
+
+    assert main(["report", "--county", "18", "--out", str(tmp_path)]) == 0
+    report = tmp_path / "kompetensforsorjning_18.html"
+    county_name = _one(warehouse_conn, "select county_name from core.county where county_code = '18'")[0]
+    page = chromium.new_page(viewport={"width": 1200, "height": 900})
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(report.as_uri())
+    assert county_name in page.title() and county_name in page.inner_text("h1")
+    charts = {
+        name: page.locator(f"svg.chart.{name}")
+        for name in ("top-occupations", "competence-gap", "jobseeker-groups", "education-supply")
+    }
+    for name, chart in charts.items():
+        assert chart.count() == 1, name
+        box = chart.bounding_box()
+        assert box and box["width"] > 300 and box["height"] > 100, name
+    assert charts["top-occupations"].locator("rect.bar").count() >= 2
+    assert charts["competence-gap"].locator("rect.bar").count() >= 1
+    assert charts["jobseeker-groups"].locator(".series").count() >= 2
+    assert charts["education-supply"].locator("rect.bar").count() >= 1
+    assert page.locator(".no-data").count() == 0
+    assert errors == [] and all(url.startswith("file://") for url in requested)  # self-contained
+    shot = page.screenshot(full_page=True)
+    assert len(shot) > 20_000  # a rendered page with charts, not a blank one
+    page.close()
+
+
+def test_report_for_a_county_outside_the_area_is_a_clear_error(marts_built, capsys):
+    from vagled.cli import main
+
+    assert main(["report", "--county", "01"]) == 1
+    assert "not one of the area's counties" in capsys.readouterr().err
+
+
+def test_data_dictionary_is_generated_from_the_warehouse_and_committed(marts_built, warehouse_conn):
+    from vagled.report.dictionary import DICTIONARY_PATH, render_dictionary
+
+    text = render_dictionary(warehouse_conn)
+    assert DICTIONARY_PATH.read_text(encoding="utf-8") == text, "run `vagled docs dictionary` and commit it"
+    uncommented = warehouse_conn.execute(
+        "select c.relname, a.attname from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+        " join pg_attribute a on a.attrelid = c.oid and a.attnum > 0"
+        " where n.nspname = 'mart' and c.relkind in ('r', 'v', 'm')"
+        " and coalesce(col_description(c.oid, a.attnum), '') not like '% / %'"
+    ).fetchall()
+    assert uncommented == []
+    tables = warehouse_conn.execute(
+        "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+        " where n.nspname = 'mart' and c.relkind in ('r', 'v', 'm')"
+        " and coalesce(obj_description(c.oid, 'pg_class'), '') not like '% / %'"
+    ).fetchall()
+    assert tables == []
