@@ -223,11 +223,18 @@ def test_dockerfile_matches_the_lock_and_copies_what_exists():
     assert re.search(rf"^ARG PYTHON_VERSION={re.escape(python_version)}$", text, re.M), "Dockerfile's Python != lock"
     assert "FROM apache/airflow:${AIRFLOW_VERSION}-python${PYTHON_VERSION}" in text
     assert "--constraint requirements.lock" in text
+    copied: set[str] = set()
     for line in text.splitlines():
         if line.startswith("COPY "):
             sources = [part for part in line.split()[1:-1] if not part.startswith("--")]
             for source in sources:
                 assert (REPO_ROOT / source).exists(), f"Dockerfile copies {source}, which does not exist"
+            copied.update(sources)
+    # what the package reads at run time beside itself (vagled.config), and what installs it
+    needed = {"include", "dags", "plugins", "expectations", "pyproject.toml", "requirements.lock", "README.md"}
+    assert needed <= copied, f"the image lacks {needed - copied}"
+    ignored = {line.strip() for line in (REPO_ROOT / ".dockerignore").read_text().splitlines()}
+    assert not needed & ignored, f".dockerignore leaves out {needed & ignored}"
 
 
 def test_init_service_runs_commands_that_exist(compose):
