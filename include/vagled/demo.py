@@ -94,7 +94,13 @@ def run_demo(args: argparse.Namespace) -> int:
     apply_airflow_environment(home)
     airflow = str(Path(sys.executable).parent / "airflow")
     _run_logged([airflow, "db", "migrate"], log_dir / "airflow-db-migrate.log")
-    _say(f"[3] airflow: metadata database migrated (AIRFLOW_HOME={os.environ['AIRFLOW_HOME']})")
+    from vagled.pools import sync_pools
+
+    pools = sync_pools()
+    _say(
+        f"[3] airflow: metadata database migrated (AIRFLOW_HOME={os.environ['AIRFLOW_HOME']}), "
+        f"{len(pools)} upstream pools"
+    )
 
     feedsim = _start_feedsim(args)
     failures = 0
