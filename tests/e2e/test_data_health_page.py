@@ -171,7 +171,8 @@ def test_page_shows_every_feed_and_a_stale_feed_as_stale(api_server, chromium, m
     assert f"batch-{batch['batch_id']}" in page.url
     docs = page.locator("body").inner_text()
     assert "Expectation Suite: jobseekers" in docs and "values must belong to this set" in docs
-    assert f"batch-{batch['batch_id']}" in docs and f"of {batch['received']} total rows" in docs
+    # the page is this batch's (its URL names it); the run named in its heading depends on the caller
+    assert f"of {batch['received']} total rows" in docs
 
     # Inside the Airflow UI: the plugin's entry shows the same page in the UI's frame.
     page.goto(f"{api_server}/plugin/data-health", wait_until="networkidle")

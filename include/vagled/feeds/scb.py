@@ -52,9 +52,15 @@ def limiter(calls: int, per_seconds: float):
 
 @functools.cache
 def rate_limiter():
-    """One limiter per process: every SCB call of this worker counts against the same window."""
+    """One limiter per process: every SCB call of this worker counts against the same window.
+
+    SCB's budget is per client, so it is shared between the tasks its pool lets run at once
+    (vagled.pools): slots x per-task calls stays within ``calls``, however many workers run.
+    """
+    from vagled.pools import per_task_calls
+
     cfg = config()["scb"]
-    return limiter(int(cfg["calls"]), float(cfg["per_seconds"]))
+    return limiter(per_task_calls(CONN_ID, int(cfg["calls"])), float(cfg["per_seconds"]))
 
 
 def wanted_times(available: list[str], years: list[int], frequency: str) -> list[str]:

@@ -64,8 +64,9 @@ def data_docs_page(batch_id: int, site: Path | None = None) -> str | None:
     validations = site / "validations"
     if not validations.is_dir():
         return None
-    pages = sorted(validations.glob(f"**/batch-{batch_id}.html"))
-    return pages[-1].relative_to(site).as_posix() if pages else None
+    pages = list(validations.glob(f"**/batch-{batch_id}.html"))
+    # the newest: a site that outlived its warehouse (a rebuilt database) may hold an older batch-<id>
+    return max(pages, key=lambda page: page.stat().st_mtime).relative_to(site).as_posix() if pages else None
 
 
 def health_rows(conn) -> list[HealthRow]:
