@@ -164,6 +164,15 @@ def _rows_ever_inserted_into_staging(conn) -> int:
     ).fetchone()[0]
 
 
+def _drop_airflow_pooled_connections() -> None:
+    """The restarted server also holds Airflow's metadata: its pooled connections died with it."""
+    import sys
+
+    settings = sys.modules.get("airflow.settings")
+    if settings is not None and getattr(settings, "engine", None) is not None:
+        settings.engine.dispose()
+
+
 def _crash(crash: Crash, batch_id: int, warehouse, embedded) -> None:
     """Run the step in a child, stop it at the crash point and crash it there."""
     import psycopg
@@ -183,6 +192,7 @@ def _crash(crash: Crash, batch_id: int, warehouse, embedded) -> None:
                 embedded.stop(mode=crash.action.removeprefix("stop-"))
                 assert child.wait(timeout=60) != 0, "the child's connection was cut"
                 embedded.start()
+                _drop_airflow_pooled_connections()
         finally:
             if child.poll() is None:
                 child.kill()
