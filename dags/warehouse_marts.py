@@ -65,12 +65,14 @@ def warehouse_marts():
 
     @task(doc_md=REPORTS_DOC)
     def write_regional_reports() -> list[str]:
-        """Write one self-contained HTML report per county; returns the files written."""
+        """Write one self-contained HTML report per county; returns the files written, relative to
+        VAGLED_HOME (a worker's absolute path means nothing on another host)."""
+        from vagled.config import vagled_home
         from vagled.report.regional import write_reports
         from vagled.warehouse.db import connect
 
         with connect(autocommit=True) as conn:
-            return [str(path) for path in write_reports(conn)]
+            return [str(path.resolve().relative_to(vagled_home())) for path in write_reports(conn)]
 
     refreshed >> write_regional_reports()
 

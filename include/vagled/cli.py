@@ -49,6 +49,8 @@ def _cmd_warehouse(args: argparse.Namespace) -> int:
         print(warehouse.url(database, driver=args.driver))
     elif args.action == "migrate":
         return _migrate()
+    elif args.action == "bootstrap":
+        return _bootstrap()
     return 0
 
 
@@ -61,6 +63,17 @@ def _with_warehouse_connection() -> None:
     if not os.environ.get("AIRFLOW_CONN_VAGLED_WAREHOUSE"):
         # A connection from Airflow's metadata database or a secrets backend still works.
         log.info("AIRFLOW_CONN_VAGLED_WAREHOUSE is not set: reading connection vagled_warehouse from Airflow")
+
+
+def _bootstrap() -> int:
+    from vagled.warehouse.bootstrap import bootstrap_warehouse
+
+    report = bootstrap_warehouse()
+    print(
+        f"role {report.role}: {'created' if report.role_created else 'updated'}; "
+        f"database {report.database}: {'created' if report.database_created else 'already there'}"
+    )
+    return 0
 
 
 def _migrate() -> int:
@@ -104,6 +117,7 @@ def _cmd_airflow_ui(args: argparse.Namespace) -> int:
 
     EmbeddedWarehouse().start()
     _migrate()
+    _airflow_db_with_pools()
     password_path = passwords_file()
     password_path.parent.mkdir(parents=True, exist_ok=True)
     passwords = json.loads(password_path.read_text()) if password_path.exists() else {}
@@ -115,6 +129,18 @@ def _cmd_airflow_ui(args: argparse.Namespace) -> int:
     print(f"(the password is kept in {password_path}; stop with Ctrl-C)", flush=True)
     args.airflow_args = ["standalone"]
     return _cmd_airflow(args)
+
+
+def _airflow_db_with_pools() -> None:
+    """Migrate Airflow's metadata database and create the upstream pools the extract tasks need."""
+    import subprocess
+
+    from vagled.pools import sync_pools
+
+    airflow = shutil.which("airflow", path=str(Path(sys.executable).parent)) or "airflow"
+    subprocess.run([airflow, "db", "migrate"], check=True, stdout=subprocess.DEVNULL)
+    synced = sync_pools()
+    print(f"upstream pools: {', '.join(f'{name} ({slots})' for name, slots in synced.items())}", flush=True)
 
 
 def _cmd_airflow_env(args: argparse.Namespace) -> int:
@@ -200,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     warehouse = commands.add_parser("warehouse", help="the embedded PostgreSQL warehouse")
-    warehouse.add_argument("action", choices=["start", "stop", "status", "url", "migrate"])
+    warehouse.add_argument("action", choices=["start", "stop", "status", "url", "migrate", "bootstrap"])
     warehouse.add_argument("--airflow", action="store_true", help="url: the Airflow metadata database")
     warehouse.add_argument("--driver", default=None, help="url: a SQLAlchemy driver suffix, e.g. psycopg")
     warehouse.set_defaults(func=_cmd_warehouse)
@@ -254,6 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_quarantine_commands(commands)
 
     from vagled.demo import add_demo_command
+    from vagled.deployment import add_deployment_commands
+
+    add_deployment_commands(commands)
 
     add_demo_command(commands)
     return parser

@@ -43,7 +43,11 @@ DEMO_RUN_CONF: dict[str, tuple[dict | None, ...]] = {
     "employment_agency_outlook": ({"period_start": "2025-01-01", "period_end": "2027-01-01"},),
     "municipality_key_figures": ({"years": "2023-2025"},),
     "municipality_files": ({"period_start": "2026-09-01", "period_end": "2026-10-01"},),
-    "education_offerings": ({"period_start": "2026-10-19", "period_end": "2026-10-26"},),
+    # a year's snapshots apart, so that both years have intakes to compare with their vacancies
+    "education_offerings": (
+        {"period_start": "2025-10-13", "period_end": "2025-10-20"},
+        {"period_start": "2026-10-19", "period_end": "2026-10-26"},
+    ),
 }
 
 # DAGs that need no upstream connection.
@@ -90,7 +94,13 @@ def run_demo(args: argparse.Namespace) -> int:
     apply_airflow_environment(home)
     airflow = str(Path(sys.executable).parent / "airflow")
     _run_logged([airflow, "db", "migrate"], log_dir / "airflow-db-migrate.log")
-    _say(f"[3] airflow: metadata database migrated (AIRFLOW_HOME={os.environ['AIRFLOW_HOME']})")
+    from vagled.pools import sync_pools
+
+    pools = sync_pools()
+    _say(
+        f"[3] airflow: metadata database migrated (AIRFLOW_HOME={os.environ['AIRFLOW_HOME']}), "
+        f"{len(pools)} upstream pools"
+    )
 
     feedsim = _start_feedsim(args)
     failures = 0

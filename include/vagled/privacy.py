@@ -41,7 +41,8 @@ def _is_identity_number(candidate: str) -> bool:
     return 1 <= month <= 12 and 1 <= day <= 31 and luhn_ok(ten)
 
 
-def _may_hold_identity_number(text: str) -> bool:
+def may_hold_identity_number(text: str) -> bool:
+    """Whether a text has the ten digits a number needs (False means no regex is needed)."""
     if not isinstance(text, str):
         return True  # the regex raises the TypeError callers expect
     if len(text) < _MIN_DIGITS:
@@ -55,14 +56,14 @@ def _may_hold_identity_number(text: str) -> bool:
 
 def find_identity_numbers(text: str | None) -> list[str]:
     """Return the national identity or co-ordination numbers found in a text."""
-    if not text or not _may_hold_identity_number(text):
+    if not text or not may_hold_identity_number(text):
         return []
     return [m.group(0) for m in _CANDIDATE.finditer(text) if _is_identity_number(m.group(0))]
 
 
 def mask_identity_numbers(text: str | None) -> tuple[str | None, bool]:
     """Return the text with every identity number replaced by a mask, and whether any was found."""
-    if not text or not _may_hold_identity_number(text):
+    if not text or not may_hold_identity_number(text):
         return text, False
     found = False
 

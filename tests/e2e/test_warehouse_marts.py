@@ -62,6 +62,7 @@ def marts_built(airflow_db, feedsim):
         _run_feed("job_ads", {"period_start": "2026-08-01T00:00:00+02:00", "period_end": "2026-11-01T00:00:00+01:00"})
         _run_feed("jobseekers", {"period_start": "2026-01-01", "period_end": "2026-10-01"})
         _run_feed("occupational_outlook", {"period_start": "2026-01-01", "period_end": "2027-01-01"})
+        _run_feed("education_offerings", {"period_start": "2025-10-13", "period_end": "2025-10-20"})
         _run_feed("education_offerings", {"period_start": "2026-10-19", "period_end": "2026-10-26"})
         _run_feed("kolada_key_figures", {"years": "2024"})
         for code in OWN_FILES.values():
@@ -324,6 +325,11 @@ def test_regional_report_renders_with_its_charts_in_chromium(marts_built, chromi
     assert charts["education-supply"].locator("rect.bar").count() >= 1
     assert page.locator(".no-data").count() == 0
     assert errors == [] and all(url.startswith("file://") for url in requested)  # self-contained
+    # the gap chart is of a year with both sides: some occupation has matched education places
+    from vagled.report.regional import read_report_data
+
+    data = read_report_data(warehouse_conn, "18")
+    assert data.gap and any(row[3] > 0 for row in data.gap) and str(data.gap_year) in page.inner_text("body")
     shot = page.screenshot(full_page=True)
     assert len(shot) > 20_000  # a rendered page with charts, not a blank one
     page.close()

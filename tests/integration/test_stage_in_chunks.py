@@ -151,3 +151,52 @@ def test_blank_lines_leave_gaps_in_the_numbers_and_nothing_else(warehouse_conn, 
         )
     ]
     assert ad_ids == [str(7_000_000 + n) for n in range(30)] * 2
+
+
+def test_checks_before_staging_and_refused_values_are_the_same_in_workers_and_in_place(warehouse_conn, monkeypatch):
+    """An identity number in any text column, a NUL character and a count beyond integer:
+    held before staging or refused by PostgreSQL, the same way whichever process prepares them."""
+    ads = [_ad(n) for n in range(40)]
+    ads[3] = _ad(3, employer={"name": "Anna Berg 811218-9876 enskild firma", "organization_number": "8112189876"})
+    ads[7] = _ad(7, headline="Kock\u0000Köksmästare")
+    ads[11] = _ad(11, number_of_vacancies=10**12)
+    ads[15] = _ad(15, occupation=[{"concept_id": "x", "label": "a" * 100_001}])
+    body = ("\n".join(json.dumps(ad) for ad in ads) + "\n").encode()
+
+    def staged_once(*, workers: bool) -> tuple:
+        batch_id = open_batch(warehouse_conn, JOB_ADS, None, f"test-checks-{workers}")
+        land_payload(
+            warehouse_conn, batch_id, "job_ads", 0, source_url="test://", body=body, content_type="application/x-ndjson"
+        )
+        if workers:
+            monkeypatch.setenv("VAGLED_STAGE_WORKERS", "2")
+            monkeypatch.delenv("VAGLED_NO_FORK", raising=False)
+        else:
+            monkeypatch.setenv("VAGLED_NO_FORK", "1")
+        result = stage_batch(warehouse_conn, JOB_ADS, batch_id, chunk_rows=1000)
+        reasons = {
+            natural_key: sorted((r["expectation"], r.get("column")) for r in found)
+            for natural_key, found in warehouse_conn.execute(
+                "select natural_key, reasons from quarantine.record where batch_id = %s", (batch_id,)
+            )
+        }
+        staged = warehouse_conn.execute(
+            "select count(*) from staging.job_ad where batch_id = %s", (batch_id,)
+        ).fetchone()[0]
+        return replace(result, batch_id=0, validation_s=0), reasons, staged
+
+    in_workers, in_place = staged_once(workers=True), staged_once(workers=False)
+    assert in_workers == in_place
+    result, reasons, staged = in_workers
+    assert (result.received, result.quarantined, staged) == (40, 4, 36)  # held and refused rows are not staged
+    assert reasons["7000003"] == [
+        ("no_identity_numbers", "employer_name"),
+        ("no_identity_numbers", "employer_org_number"),
+    ]
+    assert reasons["7000007"] == [("storable_value", None)]
+    assert reasons["7000011"] == [("storable_value", None)]
+    assert reasons["7000015"] == [("text_within_size_limit", "occupation_label")]
+    stored = warehouse_conn.execute(
+        "select record::text from quarantine.record where natural_key = '7000003'"
+    ).fetchall()
+    assert all("811218-9876" not in row[0] for row in stored)

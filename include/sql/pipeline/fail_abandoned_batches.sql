@@ -8,3 +8,4 @@ where feed = %(feed)s
   and batch_id <> %(batch_id)s
   and interval_start is not distinct from %(interval_start)s
   and interval_end is not distinct from %(interval_end)s
+returning batch_id

@@ -1,5 +1,6 @@
 -- Why records of a batch could not be read at all (for the rejection message): a few distinct
--- reasons. Reasons with a detail come from the parser (ParseFailure), never from the suite.
+-- reasons. Reasons with a detail come from the parser (ParseFailure) or the checks before staging
+-- (vagled.pipeline.record_checks), never from the suite.
 with unreadable as (
     select distinct r.reason ->> 'detail' as detail
     from quarantine.record as q

@@ -1,4 +1,4 @@
-select record_no, natural_key, record
+select record_no, natural_key, record, reasons
 from quarantine.record
 where batch_id = %(batch_id)s
   and replayed_batch_id is null

@@ -13,7 +13,7 @@ from typing import Any
 
 from vagled.assets import JOBSEEKERS
 from vagled.config import area_county_codes
-from vagled.feeds.text_tables import has_invalid_text, parse_swedish_number, read_csv_rows
+from vagled.feeds.text_tables import BadRow, has_invalid_text, parse_swedish_number, read_csv_rows
 from vagled.pipeline.feed import FeedSpec, ParseFailure, SourceStructureError
 from vagled.pipeline.period import Period
 
@@ -48,6 +48,9 @@ def parse_jobseekers(body: bytes, content_type: str) -> Iterator[dict[str, Any] 
     rows = 0
     for line_no, row in read_csv_rows(body, required):
         rows += 1
+        if isinstance(row, BadRow):
+            yield ParseFailure(f"line {line_no}: {row.reason}")
+            continue
         if has_invalid_text(row.values()):
             yield ParseFailure(
                 f"line {line_no} holds bytes that are not valid in the file's encoding",

@@ -23,6 +23,8 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from vagled.feeds.text_tables import (
+    BadRow,
+    Formula,
     UnreadableFile,
     decode_text,
     is_xlsx,
@@ -226,7 +228,20 @@ def parse_file(
             )
             return
         for line_no, row in table.rows:
+            if isinstance(row, BadRow):
+                yield ParseFailure(f"row {line_no}: {row.reason}")
+                continue
             masked, found = _masked(row)
+            formulas = [name for name, value in row.items() if isinstance(value, Formula)]
+            if formulas:
+                # a formula's result is not in the file (or may be stale): never guess it
+                excerpt = " | ".join(f"{k}={_masked_text(str(v))}" for k, v in masked.items())
+                yield ParseFailure(
+                    f"row {line_no}: {', '.join(formulas)} holds a formula, not a value",
+                    excerpt[:500],
+                    check="no_formula_cells",
+                )
+                continue
             try:
                 yield {**build(masked), "personal_number_found": found}
             except (ValueError, TypeError) as exc:

@@ -52,9 +52,15 @@ def limiter(calls: int, per_seconds: float):
 
 @functools.cache
 def rate_limiter():
-    """One limiter per process: every SCB call of this worker counts against the same window."""
+    """One limiter per process: every SCB call of this worker counts against the same window.
+
+    SCB's budget is per client, so it is shared between the tasks its pool lets run at once
+    (vagled.pools): slots x per-task calls stays within ``calls``, however many workers run.
+    """
+    from vagled.pools import per_task_calls
+
     cfg = config()["scb"]
-    return limiter(int(cfg["calls"]), float(cfg["per_seconds"]))
+    return limiter(per_task_calls(CONN_ID, int(cfg["calls"])), float(cfg["per_seconds"]))
 
 
 def wanted_times(available: list[str], years: list[int], frequency: str) -> list[str]:
@@ -169,48 +175,70 @@ def parse_scb(body: bytes, content_type: str) -> Iterator[dict[str, Any] | Parse
     if not isinstance(document, dict) or not isinstance(document.get("columns"), list):
         raise SourceStructureError("a PxWebApi answer must be an object with 'columns' and 'data'")
     columns = document["columns"]
+    if not all(isinstance(c, dict) for c in columns) or not isinstance(document.get("data", []), list):
+        raise SourceStructureError("a PxWebApi answer's columns must be objects and its data a list")
     keys = [c for c in columns if c.get("type") != "c"]
     values = [c for c in columns if c.get("type") == "c"]
     codes = [c.get("code") for c in keys]
     for needed in ("Region", "Tid"):
         if needed not in codes:
             raise SourceStructureError(f"the PxWebApi answer has no column {needed!r} (columns: {codes})")
-    region_at, time_at = codes.index("Region"), codes.index("Tid")
-    sex_at = codes.index("Kon") if "Kon" in codes else None
-    known = _contents_index()
+    positions = {
+        "region": codes.index("Region"),
+        "time": codes.index("Tid"),
+        "sex": codes.index("Kon") if "Kon" in codes else None,
+    }
     for row in document.get("data") or []:
-        key = row.get("key") if isinstance(row, dict) else None
-        if not isinstance(key, list) or len(key) != len(keys):
-            yield ParseFailure("a PxWebApi row whose key does not match the columns", str(row)[:500])
+        try:
+            # materialised per row: a row that breaks part-way yields nothing but its failure
+            records = list(_row_records(row, keys, values, positions))
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+            yield ParseFailure(f"malformed PxWebApi row: {type(exc).__name__}: {exc}", str(row)[:500])
             continue
-        match = _TIME.match(str(key[time_at]))
-        if match is None:
-            yield ParseFailure(f"unknown period {key[time_at]!r}", str(row)[:500])
+        yield from records
+
+
+def _row_records(
+    row: Any, keys: list[dict], values: list[dict], positions: dict[str, int | None]
+) -> Iterator[dict[str, Any] | ParseFailure]:
+    key = row.get("key") if isinstance(row, dict) else None
+    if not isinstance(key, list) or len(key) != len(keys):
+        yield ParseFailure("a PxWebApi row whose key does not match the columns", str(row)[:500])
+        return
+    time_at, region_at, sex_at = positions["time"], positions["region"], positions["sex"]
+    match = _TIME.match(str(key[time_at]))
+    if match is None:
+        yield ParseFailure(f"unknown period {key[time_at]!r}", str(row)[:500])
+        return
+    cells = row.get("values") or []
+    if not isinstance(cells, list):
+        yield ParseFailure("a PxWebApi row whose values are not a list", str(row)[:500])
+        return
+    known = _contents_index()
+    for position, column in enumerate(values):
+        code = column.get("code")
+        table, content = known.get(code, (None, None)) if isinstance(code, str) else (None, None)
+        raw = cells[position] if position < len(cells) else None
+        try:
+            value = None if raw is None or raw == ".." else float(str(raw))
+        except ValueError:
+            yield ParseFailure(f"value {raw!r} of {code} is not a number", str(row)[:500])
             continue
-        cells = row.get("values") or []
-        for position, column in enumerate(values):
-            table, content = known.get(column.get("code"), (None, None))
-            raw = cells[position] if position < len(cells) else None
-            try:
-                value = None if raw in (None, "..") else float(str(raw))
-            except ValueError:
-                yield ParseFailure(f"value {raw!r} of {column.get('code')} is not a number", str(row)[:500])
-                continue
-            yield {
-                "municipality_code": str(key[region_at]),
-                "year": int(match.group(1)),
-                "month": int(match.group(2) or 0),
-                "indicator_code": content["indicator"] if content else None,
-                "gender": "T" if sex_at is None else GENDER_OF_KON.get(str(key[sex_at])),
-                "value": value,
-                # ".." is SCB's "no figure"; a value absent from the answer has no status and is quarantined.
-                "status": ".." if raw == ".." else None,
-                "source": "scb",
-                "source_ref": f"{table['path']}/{column.get('code')}" if table else str(column.get("code")),
-                "title": content["title"] if content else None,
-                "unit": content["unit"] if content else None,
-                "frequency": table["frequency"] if table else None,
-            }
+        yield {
+            "municipality_code": str(key[region_at]),
+            "year": int(match.group(1)),
+            "month": int(match.group(2) or 0),
+            "indicator_code": content["indicator"] if content else None,
+            "gender": "T" if sex_at is None else GENDER_OF_KON.get(str(key[sex_at])),
+            "value": value,
+            # ".." is SCB's "no figure"; a value absent from the answer has no status and is quarantined.
+            "status": ".." if raw == ".." else None,
+            "source": "scb",
+            "source_ref": f"{table['path']}/{code}" if table else str(code),
+            "title": content["title"] if content else None,
+            "unit": content["unit"] if content else None,
+            "frequency": table["frequency"] if table else None,
+        }
 
 
 SPEC = FeedSpec(

@@ -16,6 +16,8 @@ from typing import Any
 
 from vagled.pipeline.feed import SourceStructureError
 
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
 # A multi-byte UTF-8 sequence ("å" is C3 A5). Windows-1252 Swedish text has none: its "å" is E5
 # followed by an ASCII letter.
 UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
@@ -31,12 +33,42 @@ def decode_text(body: bytes) -> str:
     """
     if body.startswith(b"\xef\xbb\xbf"):
         return body[3:].decode("utf-8", errors="replace")
+    if body.startswith(UTF16_BOMS):  # Excel's "Unicode text" export
+        return body.decode("utf-16", errors="replace")
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
         if UTF8_MULTIBYTE.search(body):
             return body.decode("utf-8", errors="replace")
-        return body.decode("cp1252")
+        # Five bytes are undefined in Windows-1252: they become U+FFFD and their rows are quarantined.
+        return body.decode("cp1252", errors="replace")
+
+
+@dataclass(frozen=True)
+class BadRow:
+    """A record the CSV reader could not split; it is quarantined, and reading goes on.
+
+    E.g. a field longer than csv's limit (``csv.field_size_limit()``, 131 072 characters).
+    """
+
+    reason: str
+
+
+def _csv_records(lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, list[str] | BadRow]]:
+    """Yield (line number, cells) per CSV record, or (line number, BadRow) for a record csv cannot read.
+
+    csv starts every record afresh, so reading goes on after a bad one.
+    """
+    reader = csv.reader(lines, delimiter=delimiter)
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield reader.line_num, BadRow(f"cannot be read as CSV: {exc}")
+            continue
+        yield reader.line_num, cells
 
 
 def has_invalid_text(values: Iterable[str | None]) -> bool:
@@ -44,30 +76,38 @@ def has_invalid_text(values: Iterable[str | None]) -> bool:
     return any(value is not None and "\ufffd" in value for value in values)
 
 
-def read_csv_rows(body: bytes, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+def read_csv_rows(body: bytes, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str] | BadRow]]:
     """Yield (line number, row) of a CSV whose header holds every ``required`` column.
 
     Title rows above the header are skipped: the header is the first line naming every required
-    column.
+    column. A record the CSV reader cannot split comes as a BadRow.
 
     Raises:
         SourceStructureError: no line names every required column (a renamed or missing header).
     """
     lines = decode_text(body).splitlines()
     index, delimiter, header = _find_header(lines, required)
-    reader = csv.reader(io.StringIO("\n".join(lines[index + 1 :])), delimiter=delimiter)
     names = [cell.casefold() for cell in header]
-    for offset, cells in enumerate(reader, start=index + 2):
+    for number, cells in _csv_records(io.StringIO("\n".join(lines[index + 1 :])), delimiter):
+        if isinstance(cells, BadRow):
+            yield number + index + 1, cells
+            continue
         if not any(cell.strip() for cell in cells):
             continue
-        yield offset, {name: (cells[pos].strip() if pos < len(cells) else "") for pos, name in enumerate(names)}
+        yield (
+            number + index + 1,
+            {name: (cells[pos].strip() if pos < len(cells) else "") for pos, name in enumerate(names)},
+        )
 
 
 def _find_header(lines: list[str], required: tuple[str, ...]) -> tuple[int, str, list[str]]:
     wanted = {name.casefold() for name in required}
     for index, line in enumerate(lines[:10]):
         delimiter = ";" if line.count(";") >= line.count(",") else ","
-        header = [cell.strip().strip('"') for cell in next(csv.reader([line], delimiter=delimiter))]
+        try:
+            header = [cell.strip().strip('"') for cell in next(csv.reader([line], delimiter=delimiter), [])]
+        except csv.Error:
+            continue
         if wanted <= {cell.casefold() for cell in header}:
             return index, delimiter, header
     first = lines[0] if lines else ""
@@ -100,7 +140,8 @@ class Table:
         header: the header cells as written in the file.
         fields: column position -> canonical field name, for the columns an alias matched.
         rows: (line or sheet row number, {field: value}); CSV values are text, XLSX values are
-            what the cell holds (text, int, float, datetime) or "" when empty.
+            what the cell holds (text, int, float, datetime, or a Formula) or "" when empty; a row
+            that cannot be read comes as a BadRow.
     """
 
     header: tuple[str, ...]
@@ -146,6 +187,9 @@ def read_table(
         if item is None:
             break
         _, cells = item
+        if isinstance(cells, BadRow):
+            seen.append(cells.reason[:120])
+            continue
         fields = {pos: lookup[normalise_header(c)] for pos, c in enumerate(cells) if normalise_header(c) in lookup}
         if wanted <= set(fields.values()):
             header = tuple(str(c or "").strip() for c in cells)
@@ -157,8 +201,13 @@ def read_table(
     )
 
 
-def _mapped(rows: Iterator[tuple[int, list[Any]]], fields: dict[int, str]) -> Iterator[tuple[int, dict[str, Any]]]:
+def _mapped(
+    rows: Iterator[tuple[int, list[Any] | BadRow]], fields: dict[int, str]
+) -> Iterator[tuple[int, dict[str, Any] | BadRow]]:
     for number, cells in rows:
+        if isinstance(cells, BadRow):
+            yield number, cells
+            continue
         if not any(str(c).strip() for c in cells if c is not None):
             continue
         yield (
@@ -170,32 +219,88 @@ def _mapped(rows: Iterator[tuple[int, list[Any]]], fields: dict[int, str]) -> It
         )
 
 
-def _csv_rows(body: bytes) -> Iterator[tuple[int, list[Any]]]:
-    if b"\x00" in body[:4096]:
+def _csv_rows(body: bytes) -> Iterator[tuple[int, list[Any] | BadRow]]:
+    if b"\x00" in body[:4096] and not body.startswith(UTF16_BOMS):
         raise UnreadableFile("binary content, not a text or spreadsheet file")
     lines = decode_text(body).splitlines()
     # One delimiter for the whole file, from the line with the most separators among the first few.
     sample = lines[:20]
     delimiter = ";" if sum(line.count(";") for line in sample) >= sum(line.count(",") for line in sample) else ","
-    for number, cells in enumerate(csv.reader(lines, delimiter=delimiter), start=1):
-        yield number, [cell.strip() for cell in cells]
+    for number, cells in _csv_records(lines, delimiter):
+        yield number, cells if isinstance(cells, BadRow) else [cell.strip() for cell in cells]
+
+
+# A municipality's spreadsheet is a few hundred kilobytes unpacked. Far more, or a part that packs
+# far tighter than real sheets do, is a zip bomb: refused before anything is unpacked.
+MAX_XLSX_UNPACKED_BYTES = 64 * 1024 * 1024
+MAX_XLSX_PACKING_RATIO = 200
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A spreadsheet cell that holds a formula: its value is not in the file (or may be stale)."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def check_zip_size(body: bytes) -> None:
+    """Refuse a ZIP container whose parts unpack to more than MAX_XLSX_UNPACKED_BYTES or pack too tightly.
+
+    The sizes come from the ZIP directory; zipfile never unpacks more than a part declares.
+
+    Raises:
+        UnreadableFile: not a ZIP file, or one that unpacks too far.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UnreadableFile(f"not a readable XLSX file: {type(exc).__name__}: {exc}") from exc
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise UnreadableFile(
+            f"the XLSX file unpacks to {unpacked} bytes, above the limit of {MAX_XLSX_UNPACKED_BYTES} (a zip bomb?)"
+        )
+    for part in parts:
+        if part.file_size > 1024 * 1024 and part.file_size > MAX_XLSX_PACKING_RATIO * max(part.compress_size, 1):
+            raise UnreadableFile(
+                f"the XLSX part {part.filename!r} unpacks {part.file_size // max(part.compress_size, 1)} times its "
+                f"packed size, above {MAX_XLSX_PACKING_RATIO} (a zip bomb?)"
+            )
+
+
+def _cell_value(cell: Any) -> Any:
+    value = getattr(cell, "value", None)
+    if getattr(cell, "data_type", None) == "f":
+        return Formula(str(value))
+    return value.strip() if isinstance(value, str) else value
 
 
 def _xlsx_rows(body: bytes) -> Iterator[tuple[int, list[Any]]]:
-    import zipfile
+    """The first sheet's rows, every one read before the first is yielded.
 
+    A spreadsheet that breaks off part-way is unreadable as a whole, never half loaded; the sizes
+    were checked first (check_zip_size), so reading it all is bounded.
+    """
     from openpyxl import load_workbook
 
+    check_zip_size(body)
     try:
-        workbook = load_workbook(io.BytesIO(body), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise UnreadableFile(f"not a readable XLSX file: {type(exc).__name__}: {exc}") from exc
-    try:
-        sheet = workbook.worksheets[0]
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, [c.strip() if isinstance(c, str) else c for c in cells]
-    finally:
-        workbook.close()
+        # data_only=False: a formula shows as a formula (its cached value may be missing or stale).
+        workbook = load_workbook(io.BytesIO(body), read_only=True, data_only=False)
+        try:
+            sheet = workbook.worksheets[0]
+            rows = [[_cell_value(c) for c in cells] for cells in sheet.iter_rows()]
+        finally:
+            workbook.close()
+    except Exception as exc:  # untrusted bytes: any failure to read them means the file is unreadable
+        raise UnreadableFile(f"not a readable XLSX file: {type(exc).__name__}: {str(exc)[:200]}") from exc
+    yield from enumerate(rows, start=1)
 
 
 def to_number(value: Any) -> float | None:

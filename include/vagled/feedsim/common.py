@@ -93,8 +93,14 @@ def personnummer(r: random.Random) -> str:
 
 
 def organisation_number(r: random.Random, prefix: str = "55") -> str:
-    """Return a 10-digit organisation number with a valid check digit (55... = aktiebolag)."""
+    """Return a 10-digit organisation number with a valid check digit (55... = aktiebolag).
+
+    Its third digit is at least 2, as in every legal entity's number, so that it never reads as a
+    birth date (a sole trader's number is the owner's personnummer, which the platform quarantines).
+    """
     body = prefix + "".join(str(r.randrange(10)) for _ in range(9 - len(prefix)))
+    if body[2] in "01":
+        body = body[:2] + str(int(body[2]) + 2) + body[3:]
     return body + str(luhn_digit(body))
 
 

@@ -272,8 +272,10 @@ def _stale_text(stale: Mapping[str, Any]) -> str:
 
 
 def _json_safe(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (_iso(v) if isinstance(v, datetime) else v if isinstance(v, int | float | str | None) else str(v))
-            for k, v in data.items()}
+    return {
+        k: (_iso(v) if isinstance(v, datetime) else v if isinstance(v, int | float | str | None) else str(v))
+        for k, v in data.items()
+    }
 
 
 # -- links ------------------------------------------------------------------------------------------
@@ -339,9 +341,7 @@ def _interval_of(context: Mapping[str, Any], batches: Sequence[BatchSummary]) ->
     return context.get("data_interval_start"), context.get("data_interval_end")
 
 
-def alert_from_context(
-    context: Mapping[str, Any], *, event: str, feeds: Sequence[str] = ()
-) -> Alert | None:
+def alert_from_context(context: Mapping[str, Any], *, event: str, feeds: Sequence[str] = ()) -> Alert | None:
     """Build the alert for a task's state change, or None when there is nothing to tell.
 
     Args:

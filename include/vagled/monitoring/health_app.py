@@ -163,6 +163,7 @@ def render_quarantine(rows: list[Any], *, title: str) -> str:
 
 def create_app():
     """Build the FastAPI app (imported by the plugin when the api-server loads plugins)."""
+
     async def require_login(request: Request) -> Any:
         # Airflow's own token check, imported at the first request: other Airflow components
         # import this plugin too and never need the API server's security module.

@@ -13,9 +13,10 @@ a replay that fails changes nothing.
 What a replay does not do: it never closes or retires what it does not hold (a snapshot's
 ``post_publish_sql`` is skipped unless the feed lists it in ``replay_post_publish_sql``), and a
 feed whose publish would (``replayable=False``) is refused. Records that could not be read at all
-(no staged columns were kept) cannot be replayed: fix the parser and rerun the DAG for the period,
-the raw payload is kept. Only batches that were published can be replayed; a rejected batch is
-loaded again by rerunning its DAG run.
+(no staged columns were kept), and records held by the checks before staging (an identity number,
+a value too long or of the wrong shape: their copy is masked or cut), cannot be replayed: fix the
+parser or the source and rerun the DAG for the period, the raw payload is kept. Only batches that
+were published can be replayed; a rejected batch is loaded again by rerunning its DAG run.
 """
 
 from __future__ import annotations
@@ -108,6 +109,13 @@ def _operator() -> str:
     return os.environ.get("VAGLED_OPERATOR") or getpass.getuser()
 
 
+def _held_before_staging(reasons: list[dict[str, Any]]) -> bool:
+    """Whether a record was held by the checks before staging: its copy is masked or cut, never publishable."""
+    from vagled.pipeline.record_checks import PRE_STAGING_CHECKS
+
+    return any(isinstance(r, dict) and r.get("expectation") in PRE_STAGING_CHECKS for r in reasons or [])
+
+
 def _copy_value(value: Any) -> Any:
     # quarantine.record keeps records as JSON: nested values go back as JSON text.
     if isinstance(value, dict | list):
@@ -164,10 +172,19 @@ def replay_batch(
             load_sql("quarantine/select_open_records_for_replay"), {"batch_id": batch_id}
         ).fetchall()
         columns = set(spec.columns)
-        replayable = [(no, rec) for no, _key, rec in open_rows if isinstance(rec, dict) and columns & set(rec)]
+        replayable = [
+            (no, rec)
+            for no, _key, rec, reasons in open_rows
+            if isinstance(rec, dict) and columns & set(rec) and not _held_before_staging(reasons)
+        ]
         not_replayable = len(open_rows) - len(replayable)
         if not replayable:
-            detail = f" ({not_replayable} could not be read at all: fix the parser and rerun)" if open_rows else ""
+            detail = (
+                f" ({not_replayable} cannot be: unreadable, or held before staging with a masked or cut copy;"
+                " fix the parser or the source and rerun)"
+                if open_rows
+                else ""
+            )
             raise ReplayError(f"batch {batch_id} has no quarantined record left to replay{detail}")
 
         run_id = f"replay of batch {batch_id} by {replayed_by}"

@@ -13,6 +13,7 @@ from typing import Any
 from airflow.sdk import Asset, get_current_context, task
 
 from vagled.monitoring.alerts import AlertNotifier
+from vagled.pools import pool_for_feed
 
 
 def _alerts(feeds: tuple[str, ...], *, publish: bool = False) -> dict[str, Any]:
@@ -33,7 +34,8 @@ def load_path(feed: str, *, asset_uri: str, name: str | None = None) -> Any:
     """
     name = name or feed
 
-    @task(task_id=f"extract_{name}", **_alerts((feed,)))
+    # Only extract calls the upstream: it runs in that upstream's pool (vagled.pools).
+    @task(task_id=f"extract_{name}", pool=pool_for_feed(feed), **_alerts((feed,)))
     def extract() -> dict[str, Any]:
         """Open a batch for the run's period and land every answer of the upstream in raw.
 
@@ -117,7 +119,7 @@ def load_path_per_partition(
 
     @task_group(group_id=f"load_{name}")
     def per_partition(partition: str) -> Any:
-        @task(task_id=f"extract_{name}", **_alerts(feeds))
+        @task(task_id=f"extract_{name}", pool=pool_for_feed(*feeds), **_alerts(feeds))
         def extract(partition: str) -> dict[str, Any]:
             """Open this part's batches (one per feed) and land its payloads in raw.
 

@@ -6,7 +6,12 @@ retried. Guarantees:
 
 - every landed payload is kept in raw.landed_payload, immutable;
 - received = loaded + quarantined + duplicates for every succeeded batch (a check constraint);
+- no record is dropped: what cannot be parsed, fails the checks before staging (an identity
+  number, a value too long or of the wrong shape), cannot be stored by PostgreSQL or fails the
+  suite is in quarantine.record with its reason;
 - staging a batch again first removes what an earlier attempt staged, so retries do not double;
+  publish stages a running batch again if its (unlogged) staged rows were lost in a crash;
+- one merge of a feed (and part) at a time: two runs of a feed never interleave in core;
 - publishing is one transaction: core, the audit row and the staging clean-up commit together,
   so a crash leaves no half batch, and a rerun of the same data changes no row in core;
 - a batch whose quarantined share passes the feed's threshold is rejected whole: nothing is
@@ -83,6 +88,8 @@ def open_batch(conn, spec: FeedSpec, period: Period | None, run_id: str | None, 
         partition: for a feed loaded in parts, the part this batch covers (a municipality code);
             only a batch of the same part and period is closed as abandoned.
     """
+    from psycopg import sql
+
     params = {
         "feed": spec.name,
         "interval_start": period.start if period else None,
@@ -97,9 +104,14 @@ def open_batch(conn, spec: FeedSpec, period: Period | None, run_id: str | None, 
         params["partition_key"] = partition
     with conn.transaction():
         batch_id = conn.execute(load_sql(insert), params).fetchone()[0]
-        abandoned = conn.execute(load_sql(abandon), {**params, "batch_id": batch_id})
-    if abandoned.rowcount:
-        log.warning("%s: closed %d abandoned batch(es) of the same period as failed", spec.name, abandoned.rowcount)
+        abandoned = [r[0] for r in conn.execute(load_sql(abandon), {**params, "batch_id": batch_id})]
+        # what an abandoned batch staged will never be published: clear it with the batch
+        conn.execute(
+            sql.SQL(load_sql("pipeline/delete_staged_batches")).format(table=sql.Identifier(spec.staging_table)),
+            {"batch_ids": abandoned},
+        )
+    if abandoned:
+        log.warning("%s: closed abandoned batch(es) %s of the same period as failed", spec.name, abandoned)
     part = f" (part {partition})" if partition is not None else ""
     log.info("%s: opened batch %d%s for %s", spec.name, batch_id, part, _describe(period))
     return batch_id
@@ -141,10 +153,13 @@ def land_payload(
 
 
 def fail_batch(conn, batch_id: int, error: str, *, status: str = "failed") -> None:
-    """Mark a running batch failed (or rejected) with its reason."""
+    """Mark a running batch failed (or rejected) with its reason (identity numbers in it masked)."""
+    from vagled.pipeline.record_checks import masked_text
+
     with conn.transaction():
         conn.execute(
-            load_sql("pipeline/update_load_batch_failed"), {"batch_id": batch_id, "status": status, "error": error}
+            load_sql("pipeline/update_load_batch_failed"),
+            {"batch_id": batch_id, "status": status, "error": masked_text(error)},
         )
 
 
@@ -169,9 +184,11 @@ def stage_batch(
 ) -> StageResult:
     """Parse every landed payload of a batch, COPY the rows to staging and validate them in chunks.
 
-    Records that cannot be parsed, and rows that fail the feed's suite, go to quarantine.record
-    with their reasons. Runs in one transaction: a retry starts from a clean slate. How the work
-    is cut into chunks and spread over processes: vagled.pipeline.stage.
+    Records that cannot be parsed, fail the checks before staging (vagled.pipeline.record_checks)
+    or hold a value PostgreSQL refuses, and rows that fail the feed's suite, go to
+    quarantine.record with their reasons. Runs in one transaction, holding the batch's audit row:
+    a retry starts from a clean slate, and a batch already published is left as it is. How the
+    work is cut into chunks and spread over processes: vagled.pipeline.stage.
 
     Args:
         chunk_rows: records per chunk (a validation run costs about 0.1 s whatever its size, so
@@ -185,13 +202,17 @@ def stage_batch(
     from vagled.pipeline.data_docs import record_batch_validation
     from vagled.pipeline.stage import stage
 
-    totals, workers = stage(
+    staged = stage(
         conn,
         spec,
         batch_id,
         chunk_rows=chunk_rows,
         parts=parts if parts is not None else _landed_parts(conn, batch_id),
     )
+    if isinstance(staged, StageResult):
+        log.info("%s batch %d was already published: nothing to stage", spec.name, batch_id)
+        return staged
+    totals, workers = staged
     # Outside the transaction: Data Docs are a view of the audit row and never fail the load.
     record_batch_validation(
         feed=spec.name,
@@ -214,6 +235,27 @@ def stage_batch(
     return StageResult(batch_id, totals.received, totals.quarantined, totals.out_of_area, round(totals.validation_s, 3))
 
 
+def _lock_batch_for_staging(conn, batch_id: int) -> StageResult | None:
+    """Hold the batch's audit row while staging it, so two attempts never stage one batch at once.
+
+    Returns:
+        None for a running batch; for one already published, its counts (staging it again would
+        only leave litter in staging and drop its quarantine rows).
+
+    Raises:
+        BatchRejected: the batch does not exist, or failed or was rejected (a rerun opens a new one).
+    """
+    row = conn.execute(load_sql("pipeline/select_load_batch_for_update"), {"batch_id": batch_id}).fetchone()
+    if row is None:
+        raise BatchRejected(f"batch {batch_id} does not exist")
+    _, _, status, received, _, quarantined, _, out_of_area = row
+    if status == "succeeded":
+        return StageResult(batch_id, received, quarantined, out_of_area)
+    if status != "running":
+        raise BatchRejected(f"batch {batch_id} is {status}: it is not staged again; rerun the DAG to load the period")
+    return None
+
+
 # -- publish ------------------------------------------------------------------------------------
 def publish_batch(conn, spec: FeedSpec, batch_id: int) -> PublishResult:
     """Merge a staged batch into core and close its audit row, in one transaction.
@@ -225,6 +267,7 @@ def publish_batch(conn, spec: FeedSpec, batch_id: int) -> PublishResult:
     from psycopg import sql
 
     table = sql.Identifier(spec.staging_table)
+    _ensure_staged(conn, spec, batch_id)
     with conn.transaction():
         row = conn.execute(load_sql("pipeline/select_load_batch_for_update"), {"batch_id": batch_id}).fetchone()
         if row is None:
@@ -247,17 +290,21 @@ def publish_batch(conn, spec: FeedSpec, batch_id: int) -> PublishResult:
                 r[0] for r in conn.execute(load_sql("pipeline/select_unreadable_reasons"), {"batch_id": batch_id})
             ]
             if unreadable:
-                message += " Unreadable: " + "; ".join(unreadable)
+                message += " Unreadable or held before validation: " + "; ".join(unreadable)
             conn.execute(
                 load_sql("pipeline/update_load_batch_failed"),
                 {"batch_id": batch_id, "status": "rejected", "error": message},
             )
+            # The quarantine rows and the raw payload stay; the staged rows of a refused batch are litter.
+            conn.execute(sql.SQL(load_sql("pipeline/delete_staged_batch")).format(table=table), {"batch_id": batch_id})
         else:
             message = ""
     if message:
         raise BatchRejected(message)
 
     with conn.transaction():
+        # One merge of a feed (and part) at a time: two runs of a feed never interleave in core.
+        conn.execute(load_sql("pipeline/lock_feed_publish"), {"batch_id": batch_id})
         conn.execute(load_sql("pipeline/select_load_batch_for_update"), {"batch_id": batch_id})
         key = sql.SQL(", ").join(sql.SQL("s.") + sql.Identifier(col) for col in spec.natural_key)
         passing, distinct_keys = conn.execute(
@@ -287,6 +334,33 @@ def publish_batch(conn, spec: FeedSpec, batch_id: int) -> PublishResult:
         duplicates,
     )
     return PublishResult(batch_id, received, distinct_keys, quarantined, duplicates, out_of_area)
+
+
+def _ensure_staged(conn, spec: FeedSpec, batch_id: int) -> None:
+    """Stage a running batch again from raw if its staging is missing.
+
+    Staging tables are unlogged: a warehouse that crashed (or was stopped hard) comes back with
+    them empty, and a publish task retried after that would otherwise publish nothing. A batch
+    whose stage never committed (no validation result) is staged here too.
+    """
+    from psycopg import sql
+
+    state = conn.execute(
+        sql.SQL(load_sql("pipeline/select_stage_state")).format(table=sql.Identifier(spec.staging_table)),
+        {"batch_id": batch_id},
+    ).fetchone()
+    if state is None:
+        return
+    status, received, quarantined, validated, staged = state
+    if status != "running" or (validated and (staged or received <= quarantined)):
+        return
+    log.warning(
+        "%s batch %d: %s; staging it again from the raw payload",
+        spec.name,
+        batch_id,
+        "its staged rows are gone (the warehouse restarted?)" if validated else "it was never staged to the end",
+    )
+    stage_batch(conn, spec, batch_id)
 
 
 # -- watermarks ---------------------------------------------------------------------------------

@@ -20,6 +20,11 @@ def _number(value: float) -> str:
     return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")
 
 
+def _short(label: str, limit: int = 42) -> str:
+    """A label that fits the label column (the full text is in the bar's tooltip)."""
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+
+
 def no_data(message: str) -> str:
     return f'<p class="no-data">{escape(message)}</p>'
 
@@ -52,7 +57,7 @@ def horizontal_bars(
     for row, label in enumerate(labels):
         y = top + row * row_h
         parts.append(
-            f'<text x="{label_w - 8}" y="{y + 12}" font-size="12" text-anchor="end">{escape(label[:48])}</text>'
+            f'<text x="{label_w - 8}" y="{y + 12}" font-size="12" text-anchor="end">{escape(_short(label))}</text>'
         )
         for i, (_, values) in enumerate(series):
             value = values[row] or 0
@@ -100,7 +105,7 @@ def diverging_bars(
         x = centre if value >= 0 else centre - width
         colour = PALETTE[3] if value > 0 else PALETTE[0]
         parts.append(
-            f'<text x="{label_w - 8}" y="{y + 12}" font-size="12" text-anchor="end">{escape(label[:48])}</text>'
+            f'<text x="{label_w - 8}" y="{y + 12}" font-size="12" text-anchor="end">{escape(_short(label))}</text>'
         )
         parts.append(
             f'<rect class="bar" x="{x:.1f}" y="{y}" width="{width:.1f}" height="14" fill="{colour}">'

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 TOP_OCCUPATIONS = 10
+MONTHS_SV = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 GAP_OCCUPATIONS = 15
 
 
@@ -35,6 +36,8 @@ class RegionalReportData:
     county_code: str
     county_name: str
     year: int | None
+    last_month: int = 12
+    gap_year: int | None = None
     top_occupations: list[tuple] = field(default_factory=list)
     gap: list[tuple] = field(default_factory=list)
     jobseeker_groups: list[tuple] = field(default_factory=list)
@@ -60,16 +63,24 @@ def read_report_data(conn, county_code: str, year: int | None = None) -> Regiona
     if county is None:
         counties = ", ".join(area_county_codes())
         raise ReportError(f"county {county_code!r} is not one of the area's counties ({counties})")
-    if year is None:
-        year = conn.execute(load_sql("report/regional_latest_year"), {"county_code": county_code}).fetchone()[0]
+    latest = conn.execute(load_sql("report/regional_latest_month"), {"county_code": county_code}).fetchone()[0]
+    if year is None and latest is not None:
+        year = latest.year
     data = RegionalReportData(county_code, county[1], year)
     if year is None:
         return data
+    data.last_month = latest.month if latest is not None and latest.year == year else 12
     params = {"county_code": county_code, "year": year}
     data.top_occupations = conn.execute(
-        load_sql("report/regional_top_occupations"), {**params, "top": TOP_OCCUPATIONS}
+        load_sql("report/regional_top_occupations"),
+        {**params, "last_month": data.last_month, "top": TOP_OCCUPATIONS},
     ).fetchall()
-    data.gap = conn.execute(load_sql("report/regional_gap"), {**params, "top": GAP_OCCUPATIONS}).fetchall()
+    data.gap_year = (
+        conn.execute(load_sql("report/regional_gap_year"), {"county_code": county_code}).fetchone()[0] or year
+    )
+    data.gap = conn.execute(
+        load_sql("report/regional_gap"), {"county_code": county_code, "year": data.gap_year, "top": GAP_OCCUPATIONS}
+    ).fetchall()
     data.jobseeker_groups = conn.execute(load_sql("report/regional_jobseeker_groups"), params).fetchall()
     data.education_supply = conn.execute(load_sql("report/regional_education_supply"), params).fetchall()
     return data
@@ -98,14 +109,15 @@ def render_report(data: RegionalReportData, *, generated_at: datetime | None = N
         body = charts.no_data("Inga platsannonser är laddade för länet ännu; rapporten fylls när flödena har körts.")
     else:
         top = data.top_occupations
+        ytd = MONTHS_SV[0] + ("" if data.last_month == 1 else f"–{MONTHS_SV[data.last_month - 1]}")
         demand = charts.horizontal_bars(
-            f"Yrken med flest lediga jobb {year}",
+            f"Yrken med flest lediga jobb {year} ({ytd})",
             [row[1] for row in top],
-            [(str(year), [row[2] for row in top]), (str(year - 1), [row[3] for row in top])],
+            [(f"{year} {ytd}", [row[2] for row in top]), (f"{year - 1} {ytd}", [row[3] for row in top])],
             css_class="top-occupations",
         )
         gap = charts.diverging_bars(
-            f"Efterfrågan mot utbildningsutbud {year} (gapindex)",
+            f"Efterfrågan mot utbildningsutbud {data.gap_year} (gapindex)",
             [row[1] for row in data.gap],
             [float(row[5]) for row in data.gap],
             css_class="competence-gap",
@@ -129,10 +141,11 @@ def render_report(data: RegionalReportData, *, generated_at: datetime | None = N
         )
         body = f"""
 <section><h2>Efterfrågan</h2>{demand}
-<p class="note">Lediga jobb i platsannonser publicerade under året (Arbetsförmedlingen, JobTech), jämfört med året
-innan. En annons utan angivet antal räknas som ett jobb.</p></section>
+<p class="note">Lediga jobb i platsannonser publicerade {ytd} {year} (Arbetsförmedlingen, JobTech), jämfört med
+samma månader året innan. En annons utan angivet antal räknas som ett jobb.</p></section>
 <section><h2>Gap mellan efterfrågan och utbildning</h2>{gap}
-<p class="note">Gapindex = (lediga jobb − matchade utbildningsplatser) / (lediga jobb + platser). Platserna hör
+<p class="note">Gapindex = (lediga jobb − matchade utbildningsplatser) / (lediga jobb + platser), för
+{data.gap_year}: det senaste året med både lediga jobb och utbildningsplatser i länet. Platserna hör
 till utbildningar med start under året vars inriktning och nivå leder till yrket enligt matchningstabellen
 (SUN 2020 → SSYK 2012); en utbildning som leder till flera yrken delar sina platser mellan dem.</p>
 <table><thead><tr><th>SSYK</th><th>Yrke</th><th>Lediga jobb</th><th>Platser</th><th>Bristindex</th>

