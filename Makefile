@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: system-deps install demo test test-all lint airflow warehouse-start warehouse-stop lock clean
+.PHONY: system-deps install demo test test-all lint airflow warehouse-start warehouse-stop lock bench bench-quick clean
 
 install: system-deps $(VENV)/.installed
 
