@@ -26,6 +26,18 @@ def bench_home() -> Path:
     return Path(os.environ.get("VAGLED_BENCH_HOME") or vagled_home() / "bench")
 
 
+def feedsim_version() -> str:
+    """A digest of feedsim's code: a kept file is fetched again when what generates it changed."""
+    import hashlib
+
+    from vagled.feedsim import server
+
+    digest = hashlib.sha256()
+    for source in sorted(Path(server.__file__).parent.glob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def scale_for(ads: int, year: int = YEAR, seed: int = SEED) -> float:
     """The feedsim scale whose historical ``year`` holds about ``ads`` ads."""
     from vagled.feedsim.common import SimConfig
@@ -49,8 +61,14 @@ def ads_file(ads: int, *, year: int = YEAR, seed: int = SEED, folder: Path | Non
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"job_ads-{year}-{ads}-seed{seed}.jsonl"
     facts_path = path.with_suffix(".json")
+    version = feedsim_version()
     if path.exists() and facts_path.exists():
-        return path, json.loads(facts_path.read_text())
+        facts = json.loads(facts_path.read_text())
+        if facts.get("feedsim") == version:
+            return path, facts
+    # A file from another feedsim (or none yet): fetch it, and drop what was derived from the old one.
+    for derived in folder.glob(f"{path.stem}.*"):
+        derived.unlink()
     scale = scale_for(ads, year, seed)
     started = time.monotonic()
     lines = size = 0
@@ -64,7 +82,7 @@ def ads_file(ads: int, *, year: int = YEAR, seed: int = SEED, folder: Path | Non
                 size += len(block)
                 lines += block.count(b"\n")
     partial.replace(path)
-    facts = {"ads": lines, "bytes": size, "scale": round(scale, 4), "year": year, "seed": seed}
+    facts = {"ads": lines, "bytes": size, "scale": round(scale, 4), "year": year, "seed": seed, "feedsim": version}
     facts_path.write_text(json.dumps(facts) + "\n")
     print(f"fetched {path.name}: {lines} ads, {size / 1e6:.0f} MB in {time.monotonic() - started:.0f} s", flush=True)
     return path, facts

@@ -50,6 +50,10 @@ FORK_MIN_ROWS = 10_000
 # about 4.6 KB), and a validation run costs about 0.1 s whatever its size. The first chunks are
 # smaller (a quarter, then a half), so that the workers start before a whole chunk is read.
 WORKER_CHUNK_LINES = 40_000
+# A batch this large gets fresh statistics of its staging table before its stage commits (see
+# include/sql/pipeline/analyze_staged_table.sql); a small one cannot make a bad plan costly, and
+# its stage (one of the 52 municipalities' at once) should not queue for the table's lock.
+ANALYZE_MIN_ROWS = 10_000
 _INT4 = (-(2**31), 2**31 - 1)
 _INT8 = (-(2**63), 2**63 - 1)
 
@@ -615,6 +619,8 @@ def stage(
                 background.abandon()
             reap(wait=True)
 
+        if totals.received >= ANALYZE_MIN_ROWS:
+            cur.execute(sql.SQL(load_sql("pipeline/analyze_staged_table")).format(table=table))
         counts = {"received": totals.received, "quarantined": totals.quarantined, "out_of_area": totals.out_of_area}
         cur.execute(load_sql("pipeline/update_load_batch_staged"), {"batch_id": batch_id, **counts})
         cur.execute(
