@@ -200,3 +200,29 @@ def test_checks_before_staging_and_refused_values_are_the_same_in_workers_and_in
         "select record::text from quarantine.record where natural_key = '7000003'"
     ).fetchall()
     assert all("811218-9876" not in row[0] for row in stored)
+
+
+def test_a_large_stage_leaves_statistics_that_know_its_batch(warehouse_conn, monkeypatch):
+    """Publish's anti-join with quarantine is planned on the staged batch's real size, not on one row."""
+    monkeypatch.setattr(stage, "ANALYZE_MIN_ROWS", 50)  # the test's batch stands in for a large one
+    body = "\n".join(json.dumps(_ad(n, number_of_vacancies=-1 if n % 5 == 0 else 1)) for n in range(200)) + "\n"
+    batch_id = open_batch(warehouse_conn, JOB_ADS, None, "test-analyze")
+    land_payload(
+        warehouse_conn,
+        batch_id,
+        "job_ads",
+        0,
+        source_url="test://",
+        body=body.encode(),
+        content_type="application/x-ndjson",
+    )
+    staged = stage_batch(warehouse_conn, JOB_ADS, batch_id)
+    assert (staged.received, staged.quarantined) == (200, 40)
+    plan = warehouse_conn.execute(
+        "explain select count(*) from staging.job_ad as s where s.batch_id = %s and not exists "
+        "(select from quarantine.record as q where q.batch_id = s.batch_id and q.record_no = s.record_no)",
+        (batch_id,),
+    ).fetchall()
+    scan = next(line for (line,) in plan if "on job_ad s" in line)
+    estimated = int(scan.split("rows=")[1].split()[0])
+    assert estimated >= 100, plan  # 200 staged: the statistics know the batch
