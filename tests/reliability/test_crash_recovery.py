@@ -165,11 +165,16 @@ def _rows_ever_inserted_into_staging(conn) -> int:
 
 
 def _drop_airflow_pooled_connections() -> None:
-    """The restarted server also holds Airflow's metadata: its pooled connections died with it."""
+    """The restarted server also holds Airflow's metadata: its pooled and open sessions died with it."""
     import sys
 
     settings = sys.modules.get("airflow.settings")
-    if settings is not None and getattr(settings, "engine", None) is not None:
+    if settings is None:
+        return
+    if getattr(settings, "Session", None) is not None:
+        with contextlib.suppress(Exception):  # the session's connection is already dead
+            settings.Session.remove()
+    if getattr(settings, "engine", None) is not None:
         settings.engine.dispose()
 
 
@@ -253,6 +258,7 @@ def test_a_scheduled_rerun_after_the_crashes_changes_nothing(
             (f"{month}-01",),
         ).fetchone()
     assert before[0] > 0
+    _drop_airflow_pooled_connections()
     assert load_dag("employment_agency_jobseekers").test(run_conf=_period(month)).state == "success"
     with isolated_warehouse.connect() as conn:
         after = conn.execute(
