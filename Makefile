@@ -62,7 +62,7 @@ lock:
 
 # The performance bench (not part of the tests): one table, written to bench/results/latest.json.
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --readme
 
 bench-quick: install
 	$(BIN)/python bench/run.py --quick

@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import sys
 import time
 from datetime import UTC, datetime
@@ -33,6 +34,9 @@ sys.path.insert(0, str(BENCH_DIR))
 from ads_files import bench_home  # noqa: E402
 
 RESULTS = BENCH_DIR / "results" / "latest.json"
+README = BENCH_DIR.parent / "README.md"
+# The README's Performance section holds the latest table between these two markers.
+README_TABLE = re.compile(r"(<!-- bench-table -->\n).*?(<!-- /bench-table -->)", re.S)
 SECTIONS = ("load", "increment", "dags", "queries")
 
 TARGETS = {
@@ -131,6 +135,14 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def update_readme(text: str, readme: Path = README) -> None:
+    """Replace the table between README's bench-table markers with ``text``."""
+    content = readme.read_text()
+    if not README_TABLE.search(content):
+        raise SystemExit(f"{readme}: no <!-- bench-table --> ... <!-- /bench-table --> markers to put the table in")
+    readme.write_text(README_TABLE.sub(lambda m: f"{m.group(1)}\n{text}\n\n{m.group(2)}", content, count=1))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -139,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip", nargs="*", default=[], choices=SECTIONS)
     parser.add_argument("--json", type=Path, default=RESULTS)
     parser.add_argument("--profile", action="store_true", help="profile each path run (pyinstrument) beside the JSON")
+    parser.add_argument("--readme", action="store_true", help="put the table into README.md's Performance section")
     parser.add_argument("--rebuild-queries", action="store_true", help="generate the ten years of data again")
     args = parser.parse_args(argv)
     sizes = [100_000] if args.quick else sorted(args.sizes)
@@ -204,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     args.json.with_suffix(".md").write_text(text + "\n")
     print(f"\nwritten to {args.json}")
+    if args.readme:
+        update_readme(text)
+        print(f"and into {README.name}'s Performance section")
     return 0
 
 
