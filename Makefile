@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: system-deps install demo test test-all lint airflow warehouse-start warehouse-stop lock clean
+.PHONY: system-deps install demo test test-all lint airflow warehouse-start warehouse-stop lock bench bench-quick clean
 
 install: system-deps $(VENV)/.installed
 
@@ -59,6 +59,13 @@ lock:
 	{ echo "# Lock file: every dependency pinned. Regenerate with \`make lock\` (uv pip compile)."; \
 	  echo "#    uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock"; \
 	  tail -n +3 requirements.lock.new; } > requirements.lock && rm requirements.lock.new
+
+# The performance bench (not part of the tests): one table, written to bench/results/latest.json.
+bench: install
+	$(BIN)/python bench/run.py --readme
+
+bench-quick: install
+	$(BIN)/python bench/run.py --quick
 
 clean:
 	-$(BIN)/vagled warehouse stop

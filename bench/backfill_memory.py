@@ -57,6 +57,26 @@ def _ensure_warehouse() -> None:
     migrate()
 
 
+def run_child(argv: list[str], env: dict[str, str] | None = None) -> tuple[dict, float, float]:
+    """Run ``python <argv>`` as a child process; return its last output line (JSON), peak RSS and seconds.
+
+    The peak resident memory is the kernel's account of the child (wait4), in MB; the child's own
+    children (a process pool) are included once the child has waited for them.
+
+    Raises:
+        RuntimeError: the child failed.
+    """
+    started = time.monotonic()
+    process = subprocess.Popen([sys.executable, *argv], env=env, stdout=subprocess.PIPE, text=True)
+    output = process.stdout.read() if process.stdout else ""
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.monotonic() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed (exit {os.waitstatus_to_exitcode(status)})")
+    lines = output.strip().splitlines()
+    return json.loads(lines[-1]) if lines else {}, usage.ru_maxrss / 1024, elapsed  # Linux: kilobytes
+
+
 def measure(scale: float, year: int, seed: int = 42) -> dict:
     """Serve feedsim at ``scale``, run the backfill in a child process, return its figures."""
     from vagled.feedsim.cli import connection_uris
@@ -66,16 +86,10 @@ def measure(scale: float, year: int, seed: int = 42) -> dict:
         env = os.environ.copy()
         for conn_id, uri in connection_uris("127.0.0.1", sim.port).items():
             env[f"AIRFLOW_CONN_{conn_id.upper()}"] = uri
-        started = time.monotonic()
-        process = subprocess.Popen(
-            [sys.executable, __file__, "--child", "--year", str(year)], env=env, stdout=subprocess.PIPE, text=True
-        )
-        output = process.stdout.read() if process.stdout else ""
-        _, status, usage = os.wait4(process.pid, 0)
-        elapsed = time.monotonic() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"the backfill at scale {scale} failed (exit {os.waitstatus_to_exitcode(status)})")
-    figures = json.loads(output.strip().splitlines()[-1])
+        try:
+            figures, peak_rss_mb, elapsed = run_child([__file__, "--child", "--year", str(year)], env)
+        except RuntimeError as exc:
+            raise RuntimeError(f"the backfill at scale {scale} failed: {exc}") from exc
     received = figures["staged"]["received"]
     return {
         "scale": scale,
@@ -86,7 +100,7 @@ def measure(scale: float, year: int, seed: int = 42) -> dict:
         "loaded": figures["published"]["loaded"],
         "quarantined": figures["published"]["quarantined"],
         "duplicates": figures["published"]["duplicates"],
-        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),  # Linux reports kilobytes
+        "peak_rss_mb": round(peak_rss_mb, 1),
         "seconds": round(elapsed, 1),
         "rows_per_s": round(received / elapsed) if elapsed else None,
         **{k: round(v, 2) for k, v in figures.items() if k.endswith("_s")},

@@ -5,6 +5,7 @@ Everything here is cheap to import (DAG files import it at parse time).
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -36,8 +37,13 @@ UPSTREAM_CONN_IDS = (
 DEFAULT_AREA_COUNTIES = ("03", "04", "05", "18", "19")
 
 
+@functools.cache
 def area_county_codes() -> tuple[str, ...]:
-    """Return the two-digit county codes that make up the area, from VAGLED_AREA_COUNTIES."""
+    """Return the two-digit county codes that make up the area, from VAGLED_AREA_COUNTIES.
+
+    Read once per process (feeds ask once per record, a million times in a backfill); a test that
+    changes the variable calls ``area_county_codes.cache_clear()``.
+    """
     raw = os.environ.get("VAGLED_AREA_COUNTIES", "")
     codes = tuple(code.strip() for code in raw.split(",") if code.strip())
     for code in codes:

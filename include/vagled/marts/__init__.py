@@ -44,12 +44,13 @@ class MartRefresh:
 def refresh_mart(conn, mart: str) -> MartRefresh:
     """Rebuild one mart (concurrently once it has been built) and return its size and duration.
 
-    ``conn`` is an autocommit psycopg connection as the marts' owner (the loader).
+    ``conn`` is an autocommit psycopg connection as the marts' owner (the loader); then the mart
+    is also vacuumed and analysed (not possible inside a caller's open transaction).
 
     Raises:
         UnknownMart: ``mart`` is not one of MARTS.
     """
-    from psycopg import sql
+    from psycopg import pq, sql
 
     if mart not in MARTS:
         raise UnknownMart(f"{mart!r} is not a mart; the marts are {', '.join(MARTS)}")
@@ -61,6 +62,10 @@ def refresh_mart(conn, mart: str) -> MartRefresh:
     identifier = sql.Identifier("mart", mart)
     started = time.monotonic()
     conn.execute(sql.SQL(statement).format(mart=identifier))
+    if conn.info.transaction_status == pq.TransactionStatus.IDLE:
+        # Outside a transaction block (as the DAG refreshes): statistics for the planner, and the
+        # visibility map that lets the analysts' queries read the covering indexes alone.
+        conn.execute(sql.SQL(load_sql("mart/vacuum_mart")).format(mart=identifier))
     rows = conn.execute(sql.SQL("select count(*) from {}").format(identifier)).fetchone()[0]
     result = MartRefresh(mart, rows, round(time.monotonic() - started, 3), concurrently)
     log.info(

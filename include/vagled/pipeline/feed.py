@@ -34,6 +34,11 @@ class SourceStructureError(ValueError):
 # columns, or ParseFailure for what cannot be read. It must stream (yield), never build lists.
 Parser = Callable[[bytes, str], Iterator[dict[str, Any] | ParseFailure]]
 
+# A row parser is an optional, faster parser of the same payloads for a high-volume feed: it gives
+# a record as a tuple of the staged columns in order (values of the column types, so they can be
+# COPYed in binary), or as the dict or ParseFailure the feed's Parser gives for that record.
+RowParser = Callable[[bytes, str], Iterator[tuple | dict[str, Any] | ParseFailure]]
+
 # A lander fetches what one run needs from the upstream and lands it in raw:
 # land(conn, batch_id, period, params) -> a small dict for XCom (at least ``parts``; an
 # incremental feed adds ``watermark``, the point its next run starts from once this one is published).
@@ -58,6 +63,8 @@ class FeedSpec:
         suite: the Great Expectations suite, ``expectations/<suite>.json``.
         publish_sql: named SQL (include/sql) that merges one staged batch into core.
         parse: the parser of one landed payload.
+        parse_rows: a faster parser of the same payloads (see RowParser); when set, staging uses
+            it instead of ``parse`` and must get the same records from it.
         asset_uri: the Asset the publish task emits.
         max_quarantine_share: above this share of quarantined records the batch is rejected whole.
         in_area: a record filter for national sources; records outside count as out_of_area.
@@ -86,6 +93,7 @@ class FeedSpec:
     parse: Parser
     asset_uri: str
     max_quarantine_share: float = 0.2
+    parse_rows: RowParser | None = None
     in_area: Callable[[dict[str, Any]], bool] | None = None
     suite_parameters: Callable[[Any], dict[str, Any]] | None = None
     order_by: tuple[str, ...] = field(default=("record_no",))
