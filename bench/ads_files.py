@@ -89,24 +89,14 @@ def ads_file(ads: int, *, year: int = YEAR, seed: int = SEED, folder: Path | Non
 
 
 def slices(path: Path, slice_bytes: int | None = None):
-    """Yield the file as the load path gets a landed file: (part_no, content type, slice cut at a line end)."""
-    from vagled.pipeline.extract import SLICE_BYTES
+    """Yield the file as the load path gets a landed file: (part_no, content type, slice cut at a
+    line end), cut as the extract task cuts what it streams (vagled.pipeline.extract.line_slices)."""
+    from vagled.pipeline.extract import SLICE_BYTES, line_slices
 
-    slice_bytes = slice_bytes or SLICE_BYTES
-    part_no, rest = 0, b""
     with path.open("rb") as handle:
-        while block := handle.read(slice_bytes):
-            cut = block.rfind(b"\n") + 1
-            if not cut:
-                rest += block
-                continue
-            # One copy per slice: the rest of the last block and this block up to its last line end.
-            # (A memory map would copy nothing, but its pages would count as the process's memory.)
-            yield part_no, "application/x-ndjson", b"".join((rest, memoryview(block)[:cut]))
-            part_no += 1
-            rest = block[cut:]
-    if rest:
-        yield part_no, "application/x-ndjson", rest
+        blocks = iter(lambda: handle.read(1024 * 1024), b"")
+        for part_no, body in enumerate(line_slices(blocks, slice_bytes or SLICE_BYTES)):
+            yield part_no, "application/x-ndjson", body
 
 
 def main(argv: list[str] | None = None) -> int:

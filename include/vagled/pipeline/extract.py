@@ -7,7 +7,7 @@ failed extract leaves complete parts or nothing, never a partial page.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from vagled.pipeline.load import land_payload
@@ -47,6 +47,22 @@ def land_responses(
     return part_no - first_part
 
 
+def line_slices(blocks: Iterable[bytes], slice_bytes: int = SLICE_BYTES) -> Iterator[bytes]:
+    """Regroup a stream of blocks into slices cut at line ends: once ``slice_bytes`` have gathered,
+    all of it up to the last line end (the last slice holds what is left). Memory stays at about
+    one slice whatever the stream's size."""
+    buffer = bytearray()
+    for block in blocks:
+        buffer.extend(block)
+        if len(buffer) >= slice_bytes:
+            cut = buffer.rfind(b"\n") + 1
+            if cut:
+                yield bytes(buffer[:cut])
+                del buffer[:cut]
+    if buffer:
+        yield bytes(buffer)
+
+
 def land_stream_in_slices(
     conn,
     source: HttpSource,
@@ -73,44 +89,25 @@ def land_stream_in_slices(
     url = source.url(path)
     part_no = first_part
     total = 0
-    buffer = bytearray()
     try:
         with source.session.get(url, stream=True, timeout=source.timeout) as response:
             if response.status_code >= 400:
                 raise UpstreamError(f"GET {url} answered HTTP {response.status_code}")
             content_type = response.headers.get("Content-Type", "application/x-ndjson")
-            for block in response.iter_content(chunk_size=1024 * 1024):
-                buffer.extend(block)
-                if len(buffer) >= slice_bytes:
-                    cut = buffer.rfind(b"\n") + 1
-                    if cut:
-                        land_payload(
-                            conn,
-                            batch_id,
-                            feed,
-                            part_no,
-                            source_url=url,
-                            body=bytes(buffer[:cut]),
-                            content_type=content_type,
-                            request_params={"slice": part_no - first_part},
-                        )
-                        total += cut
-                        del buffer[:cut]
-                        part_no += 1
-                        log.info("%s batch %d: landed slice %d (%.1f MB so far)", feed, batch_id, part_no, total / 1e6)
-            if buffer:
+            for body in line_slices(response.iter_content(chunk_size=1024 * 1024), slice_bytes):
                 land_payload(
                     conn,
                     batch_id,
                     feed,
                     part_no,
                     source_url=url,
-                    body=bytes(buffer),
+                    body=body,
                     content_type=content_type,
                     request_params={"slice": part_no - first_part},
                 )
-                total += len(buffer)
+                total += len(body)
                 part_no += 1
+                log.info("%s batch %d: landed slice %d (%.1f MB so far)", feed, batch_id, part_no, total / 1e6)
     except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError, requests.Timeout) as exc:
         raise UpstreamError(f"GET {url} broke off after {total} bytes: {exc}") from exc
     return part_no - first_part, total
