@@ -57,6 +57,16 @@ def _slice() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def _batch_of(conn, run_id: str, bodies: list[bytes]) -> int:
+    """A job-ads batch with ``bodies`` landed as its JSONL parts, in order."""
+    batch_id = open_batch(conn, JOB_ADS, None, run_id)
+    for part_no, body in enumerate(bodies):
+        land_payload(
+            conn, batch_id, "job_ads", part_no, source_url="test://", body=body, content_type="application/x-ndjson"
+        )
+    return batch_id
+
+
 def _contents(conn, batch_id: int) -> tuple[list, list]:
     columns = ", ".join(("record_no", *STAGED_COLUMNS))
     staged = conn.execute(f"select {columns} from staging.job_ad where batch_id = %s order by record_no", (batch_id,))
@@ -69,17 +79,7 @@ def _contents(conn, batch_id: int) -> tuple[list, list]:
 
 def test_forked_and_in_place_validation_stage_the_same(warehouse_conn, monkeypatch, caplog):
     body = _slice()
-    batch_id = open_batch(warehouse_conn, JOB_ADS, None, "test-chunks")
-    for part_no in range(3):
-        land_payload(
-            warehouse_conn,
-            batch_id,
-            "job_ads",
-            part_no,
-            source_url="test://",
-            body=body,
-            content_type="application/x-ndjson",
-        )
+    batch_id = _batch_of(warehouse_conn, "test-chunks", [body] * 3)
 
     # Line by line: every payload of 121 lines is a chunk, parsed and validated by a worker (forked).
     monkeypatch.setenv("VAGLED_STAGE_WORKERS", "2")
@@ -122,17 +122,7 @@ def test_forked_and_in_place_validation_stage_the_same(warehouse_conn, monkeypat
 def test_blank_lines_leave_gaps_in_the_numbers_and_nothing_else(warehouse_conn, monkeypatch):
     ads = [json.dumps(_ad(n)) for n in range(30)]
     body = ("\n".join(ads[:10]) + "\n\n   \n" + "\n".join(ads[10:]) + "\n").encode()
-    batch_id = open_batch(warehouse_conn, JOB_ADS, None, "test-blank-lines")
-    for part_no in range(2):
-        land_payload(
-            warehouse_conn,
-            batch_id,
-            "job_ads",
-            part_no,
-            source_url="test://",
-            body=body,
-            content_type="application/x-ndjson",
-        )
+    batch_id = _batch_of(warehouse_conn, "test-blank-lines", [body] * 2)
     monkeypatch.setenv("VAGLED_STAGE_WORKERS", "2")
     staged = stage_batch(warehouse_conn, JOB_ADS, batch_id, chunk_rows=10)
     assert (staged.received, staged.quarantined) == (60, 0)
@@ -164,10 +154,7 @@ def test_checks_before_staging_and_refused_values_are_the_same_in_workers_and_in
     body = ("\n".join(json.dumps(ad) for ad in ads) + "\n").encode()
 
     def staged_once(*, workers: bool) -> tuple:
-        batch_id = open_batch(warehouse_conn, JOB_ADS, None, f"test-checks-{workers}")
-        land_payload(
-            warehouse_conn, batch_id, "job_ads", 0, source_url="test://", body=body, content_type="application/x-ndjson"
-        )
+        batch_id = _batch_of(warehouse_conn, f"test-checks-{workers}", [body])
         if workers:
             monkeypatch.setenv("VAGLED_STAGE_WORKERS", "2")
             monkeypatch.delenv("VAGLED_NO_FORK", raising=False)
@@ -206,16 +193,7 @@ def test_a_large_stage_leaves_statistics_that_know_its_batch(warehouse_conn, mon
     """Publish's anti-join with quarantine is planned on the staged batch's real size, not on one row."""
     monkeypatch.setattr(stage, "ANALYZE_MIN_ROWS", 50)  # the test's batch stands in for a large one
     body = "\n".join(json.dumps(_ad(n, number_of_vacancies=-1 if n % 5 == 0 else 1)) for n in range(200)) + "\n"
-    batch_id = open_batch(warehouse_conn, JOB_ADS, None, "test-analyze")
-    land_payload(
-        warehouse_conn,
-        batch_id,
-        "job_ads",
-        0,
-        source_url="test://",
-        body=body.encode(),
-        content_type="application/x-ndjson",
-    )
+    batch_id = _batch_of(warehouse_conn, "test-analyze", [body.encode()])
     staged = stage_batch(warehouse_conn, JOB_ADS, batch_id)
     assert (staged.received, staged.quarantined) == (200, 40)
     plan = warehouse_conn.execute(
