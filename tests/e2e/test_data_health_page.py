@@ -23,6 +23,7 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "health-page-test"
+VIEWER_PASSWORD = "health-page-viewer"
 
 
 def _free_port() -> int:
@@ -38,9 +39,11 @@ def api_server(airflow_db, tmp_path_factory):
     base = f"http://127.0.0.1:{port}"
     passwords = Path(os.environ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"])
     passwords.parent.mkdir(parents=True, exist_ok=True)
-    passwords.write_text(json.dumps({"admin": PASSWORD}))
+    passwords.write_text(json.dumps({"admin": PASSWORD, "viewer": VIEWER_PASSWORD}))
     env = {
         **os.environ,
+        # A read-only user beside the admin: the pages are for the Op and Admin roles only.
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin,viewer:viewer",
         "AIRFLOW__API__PORT": str(port),
         "AIRFLOW__API__BASE_URL": base,
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base}/execution/",
@@ -118,6 +121,34 @@ def _login(page, base: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/auth/login" not in url, timeout=30_000)
+
+
+def _token(base: str, username: str, password: str) -> str:
+    request = urllib.request.Request(
+        f"{base}/auth/token",
+        data=json.dumps({"username": username, "password": password}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.load(answer)["access_token"]
+
+
+def _get_status(url: str, token: str) -> int:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_pages_need_the_op_or_admin_role(api_server):
+    viewer = _token(api_server, "viewer", VIEWER_PASSWORD)
+    admin = _token(api_server, "admin", PASSWORD)
+    for path in ("/vagled/data-health", "/vagled/quarantine?feed=jobseekers"):
+        assert _get_status(f"{api_server}{path}", viewer) == 403, path
+        assert _get_status(f"{api_server}{path}", admin) == 200, path
 
 
 def test_page_shows_every_feed_and_a_stale_feed_as_stale(api_server, chromium, monitored_data, tmp_path):

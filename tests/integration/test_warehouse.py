@@ -118,6 +118,25 @@ def test_an_edited_applied_migration_is_refused(empty_database, tmp_path):
         migrate_module.migrate("vagled_migration_test", load_reference=False, migrations_dir=copy)
 
 
+def test_a_late_migration_below_the_newest_applied_is_refused(empty_database, tmp_path):
+    import shutil
+
+    from vagled.warehouse import migrate as migrate_module
+
+    copy = tmp_path / "migrations"
+    shutil.copytree(migrate_module.MIGRATIONS_DIR, copy)
+    migrate_module.migrate("vagled_migration_test", load_reference=False, migrations_dir=copy)
+    newest = migrate_module.discover(copy)[-1].version
+    missing = next(v for v in range(newest - 1, 0, -1) if not list(copy.glob(f"V{v:03d}__*.sql")))
+    (copy / f"V{missing:03d}__late_table.sql").write_text("create table core.late_table (id int);\n")
+    with pytest.raises(migrate_module.MigrationError, match=rf"V{missing:03d}__late_table is older than V{newest:03d}"):
+        migrate_module.migrate("vagled_migration_test", load_reference=False, migrations_dir=copy)
+    with psycopg.connect(empty_database) as conn:
+        assert conn.execute("select to_regclass('core.late_table')").fetchone()[0] is None
+        recorded = conn.execute("select count(*) from audit.schema_version where version = %s", (missing,))
+        assert recorded.fetchone()[0] == 0
+
+
 def test_audit_load_batch_must_reconcile(warehouse_conn):
     with pytest.raises(psycopg.errors.CheckViolation):
         warehouse_conn.execute(

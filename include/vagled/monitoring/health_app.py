@@ -167,12 +167,21 @@ def create_app():
     async def require_login(request: Request) -> Any:
         # Airflow's own token check, imported at the first request: other Airflow components
         # import this plugin too and never need the API server's security module.
+        from airflow.api_fastapi.app import get_auth_manager
         from airflow.api_fastapi.auth.managers.base_auth_manager import COOKIE_NAME_JWT_TOKEN
         from airflow.api_fastapi.core_api.security import resolve_user_from_token
 
         header = request.headers.get("authorization", "")
         token = header[7:] if header.lower().startswith("bearer ") else request.cookies.get(COOKIE_NAME_JWT_TOKEN)
-        return await resolve_user_from_token(token)
+        user = await resolve_user_from_token(token)
+        # The pages show quarantined source records, meant for engineers: the right to read
+        # connections is what Airflow's auth managers give the Op and Admin roles only.
+        if not get_auth_manager().is_authorized_connection(method="GET", user=user):
+            raise HTTPException(
+                status_code=403,
+                detail="the data-health pages show quarantined source records: they need the Op or Admin role",
+            )
+        return user
 
     app = FastAPI(title="Vägled data health", dependencies=[Depends(require_login)])
 

@@ -82,7 +82,8 @@ def migrate(
         migrations_dir: where the V<nnn>__<name>.sql files are.
 
     Raises:
-        MigrationError: a file is misnamed, or an applied file was edited.
+        MigrationError: a file is misnamed, an applied file was edited, or a pending file is older
+            than the newest applied one.
     """
     from vagled.config import WAREHOUSE_CONN_ID
     from vagled.warehouse.db import connect
@@ -113,7 +114,9 @@ def _apply_files(conn, report: MigrationReport, migrations_dir: Path) -> None:
     applied = {
         version: checksum for version, checksum in conn.execute("select version, checksum from audit.schema_version")
     }
-    for migration in discover(migrations_dir):
+    migrations = discover(migrations_dir)
+    _refuse_out_of_order(migrations, applied)
+    for migration in migrations:
         label = f"V{migration.version:03d}__{migration.name}"
         if migration.version in applied:
             if applied[migration.version] != migration.checksum:
@@ -131,6 +134,23 @@ def _apply_files(conn, report: MigrationReport, migrations_dir: Path) -> None:
                 (migration.version, migration.name, migration.checksum),
             )
         report.applied.append(label)
+
+
+def _refuse_out_of_order(migrations: list[Migration], applied: dict[int, str]) -> None:
+    """Refuse pending files older than the newest applied one, before anything runs (as Flyway does).
+
+    A late V012 behind an applied V013 was written against an older schema: applying it silently
+    could undo or clash with V013, so the engineer renumbers it instead.
+    """
+    if not applied:
+        return
+    newest = max(applied)
+    late = [f"V{m.version:03d}__{m.name}" for m in migrations if m.version not in applied and m.version < newest]
+    if late:
+        raise MigrationError(
+            f"{', '.join(late)} {'is' if len(late) == 1 else 'are'} older than V{newest:03d}, which is already "
+            "applied: give the new migration a version above the newest applied one"
+        )
 
 
 def _ensure_county_roles(conn, report: MigrationReport) -> None:
