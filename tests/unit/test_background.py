@@ -27,7 +27,7 @@ def test_the_child_sees_the_parents_data_and_returns_its_result():
     assert child != parent
     assert (seen, row) == (20_001, (123, "annons 123"))
     assert len(rows) == 20_000, "what the child changes stays in the child"
-    assert seconds >= 0
+    assert seconds > 0, "the child's run time is measured"
 
 
 @needs_fork
