@@ -102,7 +102,8 @@ def land_archive_backfill(conn, batch_id: int, params: Mapping[str, Any]) -> dic
     asked = jobtech.parse_backfill(params.get("backfill"))
     source = HttpSource(jobtech.HISTORICAL_CONN_ID, timeout=(5.0, 120.0))
     directory, pattern = jobtech.archive_settings()
-    index = source.fetch(directory, expect="text")
+    # The index is an HTML page (a folder listing): read as bytes, the links are all it needs.
+    index = source.fetch(directory, expect="bytes")
     listed = jobtech.listed_archives(index.body.decode("utf-8", "replace"), pattern)
     archives = jobtech.resolve_archives(asked, listed)
     counties = frozenset(code.encode() for code in area_county_codes())
