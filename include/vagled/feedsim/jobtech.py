@@ -834,19 +834,6 @@ def historical_record(sim: SimConfig, ad: Ad) -> dict[str, Any]:
     return {"id": content_id, **obj}
 
 
-def historical_year(sim: SimConfig, year: int) -> Iterator[dict[str, Any]]:
-    """Every ad published in a year (up to now for the running year), day by day in publication order."""
-    now_ms = int(sim.now_ts * 1000)
-    counties = sorted(reference().counties)
-    for day in _days(date(year, 1, 1), min(date(year, 12, 31), sim.today)):
-        ads = [
-            ad for county in counties for ad in ads_for(sim.seed, sim.scale, county, day) if ad.published_ms <= now_ms
-        ]
-        ads.sort(key=lambda ad: (ad.published_ms, ad.ad_id))
-        for ad in ads:
-            yield historical_record(sim, ad)
-
-
 def expected_ads(sim: SimConfig, year: int) -> int:
     """The expected number of ads in a year (the mean of the generator, not a count)."""
     last = min(date(year, 12, 31), sim.today)
@@ -882,10 +869,15 @@ def _period_days(sim: SimConfig, year: int, quarter: int | None, *, cut: bool = 
     return first, min(last, sim.today) if cut else last
 
 
-def archive_records(sim: SimConfig, year: int, quarter: int | None) -> Iterator[dict[str, Any]]:
-    """Every ad published in the archive's period, day by day in publication order, as it last stood."""
+def archive_records(
+    sim: SimConfig, year: int, quarter: int | None, counties: Iterable[str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every ad published in the archive's period, day by day in publication order, as it last stood.
+
+    ``counties`` limits it to some counties' ads (the bench's area-only files); the archive holds all.
+    """
     now_ms = int(sim.now_ts * 1000)
-    counties = sorted(reference().counties)
+    counties = sorted(counties or reference().counties)
     first, last = _period_days(sim, year, quarter)
     for day in _days(first, min(last, sim.today)):
         ads = [
