@@ -142,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--year", type=int, default=YEAR)
     parser.add_argument("--json", type=Path, default=BENCH_DIR / "results" / "backfill.json")
+    parser.add_argument("--latest", action=argparse.BooleanOptionalAction, default=True, help="merge into latest.json")
     args = parser.parse_args(argv)
     from run import bench_warehouse, stop_bench_warehouses
 
@@ -153,7 +154,22 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(result, indent=2))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2) + "\n")
+    if args.latest:
+        merge_into_latest(result)
     return 0
+
+
+KEYS = ("backfill_rows_per_s", "backfill_floor_mb_per_s", "backfill_ratio", "backfill_peak_rss_mb")
+
+
+def merge_into_latest(result: dict, latest: Path = BENCH_DIR / "results" / "latest.json") -> None:
+    """Put the backfill's figures into bench/results/latest.json beside the other sections' figures."""
+    from datetime import UTC, datetime
+
+    figures = json.loads(latest.read_text()) if latest.exists() else {}
+    figures["backfill"] = {**result, "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
+    figures.update({key: result[key] for key in KEYS})
+    latest.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":
