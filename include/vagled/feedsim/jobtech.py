@@ -921,7 +921,7 @@ def build_archive(req: Request, year: int, quarter: int | None) -> Path:
         if path.exists():
             req.claimed.update(data_faults)
             return path
-        partial = path.with_suffix(".building")
+        partial = path.with_name(path.name + ".building")
         records = _records_with_faults(req, archive_records(sim, year, quarter))
         as_array = req.fault("member_not_jsonl")
         recode = req.fault("wrong_encoding")
