@@ -1,8 +1,10 @@
-"""The historical job-ad files the bench loads: fetched once from feedsim over HTTP, kept on disk.
+"""The job-ad files the load-path bench loads: the area's lines of feedsim's archive year, kept on disk.
 
-A file of about N ads is feedsim's historical year at the scale that gives N ads that year
-(``--scale``: 1.0 is the area's real volume, about 160 000 ads in 2025). The same seed and
-scale give the same bytes, so a file is fetched once and reused by every later run.
+A file of about N ads holds the area's ads of feedsim's archive year at the scale that gives N
+area ads that year (1.0 is the real volume: about 150 000 area ads of a national million), as the
+archive backfill lands them in raw after skipping the other counties' lines. They are generated
+in-process by feedsim's archive generator, limited to the area's counties (the other 85 % would
+only be skipped). The same seed and scale give the same bytes, so a file is made once and reused.
 
     python bench/ads_files.py 100000 1000000      # fetch (or find) the files, print their paths
 """
@@ -39,23 +41,22 @@ def feedsim_version() -> str:
 
 
 def scale_for(ads: int, year: int = YEAR, seed: int = SEED) -> float:
-    """The feedsim scale whose historical ``year`` holds about ``ads`` ads."""
+    """The feedsim scale whose archive ``year`` holds about ``ads`` ads in the area."""
     from vagled.feedsim.common import SimConfig
-    from vagled.feedsim.jobtech import expected_ads
+    from vagled.feedsim.jobtech import OTHER_COUNTIES_SHARE, expected_ads
 
-    return ads / expected_ads(SimConfig(seed=seed, scale=1.0), year)
+    return ads / (expected_ads(SimConfig(seed=seed, scale=1.0), year) * (1 - OTHER_COUNTIES_SHARE))
 
 
 def ads_file(ads: int, *, year: int = YEAR, seed: int = SEED, folder: Path | None = None) -> tuple[Path, dict]:
-    """Return the JSONL file of about ``ads`` ads and what it holds, fetching it from feedsim if needed.
+    """Return the JSONL file of about ``ads`` area ads and what it holds, making it with feedsim if needed.
 
     Returns:
         (path, {"ads": lines, "bytes": size, "scale": scale, "year": year, "seed": seed})
     """
-    import requests
-
-    from vagled.feedsim.server import FeedSim
-    from vagled.sources.jobtech import historical_path
+    from vagled.config import area_county_codes
+    from vagled.feedsim.common import SimConfig, dumps
+    from vagled.feedsim.jobtech import archive_records
 
     folder = folder or bench_home() / "data"
     folder.mkdir(parents=True, exist_ok=True)
@@ -66,25 +67,24 @@ def ads_file(ads: int, *, year: int = YEAR, seed: int = SEED, folder: Path | Non
         facts = json.loads(facts_path.read_text())
         if facts.get("feedsim") == version:
             return path, facts
-    # A file from another feedsim (or none yet): fetch it, and drop what was derived from the old one.
+    # A file from another feedsim (or none yet): make it, and drop what was derived from the old one.
     for derived in folder.glob(f"{path.stem}.*"):
         derived.unlink()
     scale = scale_for(ads, year, seed)
     started = time.monotonic()
     lines = size = 0
     partial = path.with_suffix(".part")
-    with FeedSim(port=0, seed=seed, scale=scale) as sim:
-        url = f"{sim.base_url('jobtech_historical')}/{historical_path(year)}"
-        with requests.get(url, stream=True, timeout=(5, 300)) as response, partial.open("wb") as out:
-            response.raise_for_status()
-            for block in response.iter_content(chunk_size=1 << 20):
-                out.write(block)
-                size += len(block)
-                lines += block.count(b"\n")
+    sim = SimConfig(seed=seed, scale=scale)
+    with partial.open("wb") as out:
+        for record in archive_records(sim, year, None, counties=area_county_codes()):
+            line = dumps(record) + b"\n"
+            out.write(line)
+            size += len(line)
+            lines += 1
     partial.replace(path)
     facts = {"ads": lines, "bytes": size, "scale": round(scale, 4), "year": year, "seed": seed, "feedsim": version}
     facts_path.write_text(json.dumps(facts) + "\n")
-    print(f"fetched {path.name}: {lines} ads, {size / 1e6:.0f} MB in {time.monotonic() - started:.0f} s", flush=True)
+    print(f"made {path.name}: {lines} ads, {size / 1e6:.0f} MB in {time.monotonic() - started:.0f} s", flush=True)
     return path, facts
 
 

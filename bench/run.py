@@ -4,6 +4,8 @@ Measures, in one run and on one embedded PostgreSQL of its own (``$VAGLED_HOME/b
 truncates its tables and never touches the warehouse named by AIRFLOW_CONN_VAGLED_WAREHOUSE):
 
 - the job-ads load path against the COPY floor, its rerun, and peak memory (bench/load_path.py);
+- a backfill of one national year from feedsim's enriched ZIP archive against a read + decompress +
+  split-lines floor measured in the same run, and its peak memory (bench/backfill.py);
 - an hourly JobStream increment of about 500 changed ads (bench/increment.py);
 - DAG file parse times, per file and for the whole dags/ folder (bench/dag_parse.py);
 - the documented analyst queries on ten years of national ads (bench/queries.py).
@@ -37,12 +39,14 @@ RESULTS = BENCH_DIR / "results" / "latest.json"
 README = BENCH_DIR.parent / "README.md"
 # The README's Performance section holds the latest table between these two markers.
 README_TABLE = re.compile(r"(<!-- bench-table -->\n).*?(<!-- /bench-table -->)", re.S)
-SECTIONS = ("load", "increment", "dags", "queries")
+SECTIONS = ("load", "backfill", "increment", "dags", "queries")
 
 TARGETS = {
     "path_ratio": ">= 0.5",
     "rerun_ratio": ">= 0.4",
     "peak_rss_mb": "< 1024",
+    "backfill_ratio": ">= 0.5",
+    "backfill_peak_rss_mb": "< 1024",
     "increment_s": "< 5",
     "max_dag_parse_s": "< 0.3",
     "query_p95_ms": "< 200",
@@ -122,7 +126,20 @@ def table(result: dict) -> str:
         for key in ("path_ratio", "rerun_ratio"):
             label = f"{key.split('_')[0]} / floor, {run['ads_in_file']:,} ads"
             lines.append(f"| {label} | {run[key]:.2f} | {TARGETS[key]} |")
+    backfill = result.get("backfill")
+    if backfill:
+        lines.append(
+            f"| backfill of a national year ({backfill['lines']:,} ads, {backfill['archive_mb']:,} MB zipped, "
+            f"{backfill['loaded']:,} area ads loaded): {backfill['backfill_s']:,} s "
+            f"(extract {backfill['extract_s']} + stage {backfill['stage_s']} + publish {backfill['publish_s']}) "
+            f"| {backfill['backfill_rows_per_s']:,} area ads/s | |"
+        )
+        lines.append(
+            f"| backfill floor: read + decompress + split lines (MB/s) | {backfill['backfill_floor_mb_per_s']} | |"
+        )
     for key, label in (
+        ("backfill_ratio", "backfill / floor (floor s / backfill s)"),
+        ("backfill_peak_rss_mb", "peak RSS of the backfill (MB)"),
         ("peak_rss_mb", "peak RSS of the load, any size (MB)"),
         ("increment_s", "hourly increment, pipeline work (s)"),
         ("increment_validation_share", "  of which validation"),
@@ -156,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="profile each path run (pyinstrument) beside the JSON")
     parser.add_argument("--readme", action="store_true", help="put the table into README.md's Performance section")
     parser.add_argument("--rebuild-queries", action="store_true", help="generate the ten years of data again")
+    parser.add_argument("--backfill-scale", type=float, default=1.0, help="feedsim scale of the backfilled year")
     args = parser.parse_args(argv)
     sizes = [100_000] if args.quick else sorted(args.sizes)
 
@@ -182,6 +200,14 @@ def main(argv: list[str] | None = None) -> int:
             for key in ("floor_rows_per_s", "path_rows_per_s", "path_ratio", "rerun_rows_per_s", "rerun_ratio"):
                 result[key] = largest[key]
             result["peak_rss_mb"] = max(run["peak_rss_mb"] for run in result["load"])
+
+        if "backfill" not in args.skip:
+            import backfill
+
+            print(f"backfill of a national year (scale {args.backfill_scale}) against its floor:", flush=True)
+            result["backfill"] = backfill.measure(args.backfill_scale)
+            for key in backfill.KEYS:
+                result[key] = result["backfill"][key]
 
         if "increment" not in args.skip:
             import increment

@@ -57,7 +57,7 @@ OFFLINE_DAGS = frozenset({"reference_data", "warehouse_marts"})
 def add_demo_command(commands) -> None:
     demo = commands.add_parser("demo", help="run the main job end to end and print what it did")
     demo.add_argument("--seed", type=int, default=42, help="feedsim seed")
-    demo.add_argument("--scale", type=float, default=0.02, help="feedsim volume (1.0 = the area's real volume)")
+    demo.add_argument("--scale", type=float, default=0.02, help="feedsim volume (1.0 = a national year of ads)")
     demo.set_defaults(func=run_demo)
 
 

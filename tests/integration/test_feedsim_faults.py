@@ -19,6 +19,8 @@ STREAM = "/v2/stream?updated-after=2026-10-05T00:00:00&updated-before=2026-10-09
 KOLADA = "/v2/data/kpi/N00914/municipality/0380,1880,1980/year/2021,2022,2023?per_page=4"
 AFS = "/statistik/arbetssokande/2026-08.csv"
 EDU = "/v1/offerings?lan=18&size=200"
+ARCHIVE_INDEX = "/annonser/historiska/berikade/kompletta/"
+ARCHIVE = ARCHIVE_INDEX + "2026-Q1_beta1_jsonl.zip"
 PNR = re.compile(r"\b(\d{2})(\d{6})-(\d{4})\b")
 
 
@@ -74,7 +76,31 @@ CASES: dict[str, tuple[str, str, Callable[[requests.Response], bool]]] = {
         AFS,
         lambda r: not r.content.startswith(b"\xef\xbb\xbf") and not _decodes(r.content),
     ),
+    "corrupt_zip": ("jobtech_historical", ARCHIVE, lambda r: r.status_code == 200 and _member(r.content) is None),
+    "member_not_jsonl": (
+        "jobtech_historical",
+        ARCHIVE,
+        lambda r: (_member(r.content) or b"").lstrip().startswith(b"["),
+    ),
+    "index_missing_year": (
+        "jobtech_historical",
+        ARCHIVE_INDEX,
+        lambda r: "2025_beta1_jsonl.zip" not in r.text and "2024_beta1_jsonl.zip" in r.text,
+    ),
 }
+
+
+def _member(data: bytes) -> bytes | None:
+    """The archive's member, or None when it does not decompress."""
+    import zipfile
+    import zlib
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            [name] = archive.namelist()
+            return archive.read(name)
+    except (zipfile.BadZipFile, zlib.error, EOFError):
+        return None
 
 
 def _parses(response: requests.Response) -> bool:
@@ -110,7 +136,19 @@ def test_fault_appears_when_asked_and_never_otherwise(feedsim, fault):
 
 
 def test_every_fault_has_a_test():
-    assert set(FAULTS) == set(CASES) | {"slow", "timeout", "reset"}
+    assert set(FAULTS) == set(CASES) | {"slow", "timeout", "reset", "archive_cut"}
+
+
+def test_an_archive_cut_announces_its_length_and_stops_short(feedsim):
+    url = feedsim.base_url("jobtech_historical") + ARCHIVE
+    whole = requests.get(url, timeout=60).content
+    with requests.get(url, headers={"X-Feedsim-Fault": "archive_cut"}, stream=True, timeout=60) as response:
+        assert int(response.headers["Content-Length"]) == len(whole)
+        received = bytearray()
+        with pytest.raises(requests.exceptions.ChunkedEncodingError):
+            for block in response.iter_content(65536):
+                received += block
+    assert 0 < len(received) < len(whole) and whole.startswith(bytes(received))
 
 
 def test_slow_timeout_and_reset(feedsim_factory):
@@ -167,7 +205,7 @@ def _representative(conn_id: str) -> tuple[str, str, dict | None]:
     }
     return {
         "jobtech_jobstream": ("GET", "/v2/snapshot", None),
-        "jobtech_historical": ("GET", "/annonser/historiska/2016.jsonl", None),
+        "jobtech_historical": ("GET", ARCHIVE, None),
         "jobtech_taxonomy": ("GET", "/v1/taxonomy/specific/concepts/municipality", None),
         "af_statistics": ("GET", AFS, None),
         "af_outlook": ("GET", "/yrkesbarometer?lan=18", None),
@@ -180,9 +218,12 @@ def _representative(conn_id: str) -> tuple[str, str, dict | None]:
 
 def test_data_faults_apply_where_documented_and_change_the_answer(feedsim_factory):
     sim = feedsim_factory(scale=0.01, scb_rate_limit=10_000)
-    for fault in sorted(DATA_FAULTS):
+    # an archive cut off cannot be read whole: test_an_archive_cut_announces_its_length_and_stops_short
+    for fault in sorted(DATA_FAULTS - {"archive_cut"}):
         for conn_id in APPLIES_TO[fault]:
             method, path, body = _representative(conn_id)
+            if fault == "index_missing_year":
+                path = ARCHIVE_INDEX
             url = sim.base_url(conn_id) + path
             clean = requests.request(method, url, json=body, timeout=30)
             faulty = requests.request(method, url, json=body, headers={"X-Feedsim-Fault": fault}, timeout=30)

@@ -53,7 +53,8 @@ SCB_QUERY = {
 SAMPLES = {
     "job_ads": ("job_ads", "json", "jobtech_jobstream/v2/stream?updated-after=2026-09-01T00:00:00"
                 "&updated-before=2026-09-01T12:00:00", None),
-    "job_ads_history": ("job_ads", "jsonl", "jobtech_historical/annonser/historiska/2016.jsonl", None),
+    "job_ads_history": ("job_ads", "jsonl",
+                        "jobtech_historical/annonser/historiska/berikade/kompletta/2026-Q1_beta1_jsonl.zip", None),
     "occupational_outlook": ("occupational_outlook", "json", "af_outlook/yrkesbarometer?ar=2026&halvar=1&lan=18", None),
     "taxonomy": ("taxonomy", "json",
                  "jobtech_taxonomy/v1/taxonomy/specific/concepts/region?include-deprecated=true", None),
@@ -84,7 +85,10 @@ def samples(feedsim) -> dict[str, tuple[str, str, bytes, str]]:
         )
         with urllib.request.urlopen(request, timeout=60) as answer:
             content_type = answer.headers.get("Content-Type", "")
-            body = b"".join(answer.readline() for _ in range(JSONL_LINES)) if kind == "jsonl" else answer.read()
+            body = answer.read()
+        if kind == "jsonl":  # an archive: the first lines of its one member
+            with zipfile.ZipFile(io.BytesIO(body)) as archive, archive.open(archive.namelist()[0]) as member:
+                body = b"".join(member.readline() for _ in range(JSONL_LINES))
         out[name] = (feed, kind, body, content_type)
     return out
 

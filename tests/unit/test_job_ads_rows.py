@@ -118,6 +118,22 @@ VARIANTS = {
     "removal without a removal date": {"id": "10521780", "removed": True, "timestamp": 1760947200000},
     "removal with a bad date": {"id": "1", "removed": True, "removed_date": "x", "timestamp": 1},
     "unknown fields everywhere": _with(extra={"a": [1, 2, {"b": None}]}, occupation={**AD["occupation"], "x": 1}),
+    "closed archive ad": _with(removed=True, removed_date="2025-10-20T10:00:00"),
+    "enriched with keywords and requirements": _with(
+        keywords={
+            "enriched": {"occupation": ["kock"], "skill": ["haccp", "à la carte"], "trait": [], "location": ["örebro"]},
+            "extracted": {"skill": ["haccp"], "compound": ["heltid tillsvidare"]},
+        },
+        must_have={"skills": [{"concept_id": "abc_def_ghi", "label": "HACCP", "weight": 10}], "languages": []},
+        nice_to_have={"work_experiences": [{"concept_id": "YKhj_n5P_g4P", "label": "Kock", "weight": 5}]},
+        experience_required=True,
+        driving_license_required=False,
+        access_to_own_car=None,
+        occupation_field={"concept_id": "ScKy_FHB_7wT", "label": "Hotell, restaurang, storhushåll"},
+    ),
+    "occupation field as an array": _with(occupation_field=[{"concept_id": "ScKy_FHB_7wT", "label": "Hotell"}]),
+    "keywords of an odd shape": _with(keywords=["kock"], must_have="HACCP"),
+    "experience_required as text": _with(experience_required="ja"),
 }
 
 
@@ -158,8 +174,27 @@ def test_each_awkward_line_parses_as_the_reference_does(name):
 
 
 def test_ordinary_ads_take_the_fast_path():
-    body = b"\n".join(json.dumps(ad).encode() for ad in (AD, VARIANTS["sparse removal"], VARIANTS["county only"]))
-    assert _agree(list(parse_ad_rows(body, "")), list(parse_ads(body, ""))) == 3
+    lines = (
+        AD,
+        VARIANTS["closed archive ad"],
+        VARIANTS["county only"],
+        VARIANTS["enriched with keywords and requirements"],
+    )
+    body = b"\n".join(json.dumps(ad).encode() for ad in lines)
+    assert _agree(list(parse_ad_rows(body, "")), list(parse_ads(body, ""))) == 4
+
+
+def test_an_archive_line_is_an_ad_and_a_stream_removal_only_closes():
+    closed = VARIANTS["closed archive ad"]
+    [line] = list(parse_ads(json.dumps(closed).encode(), ""))
+    assert line["is_removal"] is False and line["removed_at"] is not None and line["headline"]
+    [event] = list(parse_ads(json.dumps([VARIANTS["sparse removal"]]).encode(), "application/json"))
+    assert event["is_removal"] is True and event["removed_at"] is not None and event["enrichment"] is None
+    # a sparse line in an archive is an ad missing its fields, named for quarantine
+    [broken] = list(parse_ads(json.dumps(VARIANTS["sparse removal"]).encode() + b"\n" + json.dumps(AD).encode(), ""))[
+        :1
+    ]
+    assert "headline" in broken["missing_keys"]
 
 
 def test_blank_lines_broken_lines_and_non_objects():
@@ -196,12 +231,12 @@ def test_a_field_missing_from_every_ad_refuses_the_part_on_both_paths():
             list(parser(body, ""))
 
 
-def test_removal_field_drift_refuses_the_part_on_both_paths():
+def test_removal_field_drift_refuses_the_page_on_both_paths():
     removal = {"id": "1", "removed": True, "removal_date": "2025-10-20T10:00:00", "timestamp": 1}
-    body = b"\n".join(json.dumps(ad).encode() for ad in (AD, removal, removal))
+    page = json.dumps([AD, removal, removal]).encode()
     for parser in (parse_ads, parse_ad_rows):
         with pytest.raises(SourceStructureError, match="removed_date"):
-            list(parser(body, ""))
+            list(parser(page, "application/json"))
 
 
 def test_stream_pages_are_parsed_whole_by_the_reference_path():
@@ -218,3 +253,10 @@ def test_values_of_the_fast_path():
     assert record["publication_date"].utcoffset().total_seconds() == 7200  # Stockholm summer time
     assert record["changed_at"] == datetime.fromtimestamp(1759633202, tz=UTC)
     assert record["county_code"] == "18" and record["ssyk4"] == "5120"
+    [row] = list(parse_ad_rows(json.dumps(VARIANTS["enriched with keywords and requirements"]).encode(), ""))
+    record = dict(zip(STAGED_COLUMNS, row, strict=True))
+    enrichment = json.loads(record["enrichment"])
+    assert enrichment["keywords"]["enriched"]["skill"] == ["haccp", "à la carte"]
+    assert enrichment["must_have"]["skills"][0]["weight"] == 10
+    assert record["experience_required"] is True and record["access_to_own_car"] is None
+    assert record["occupation_field_label"] == "Hotell, restaurang, storhushåll"
