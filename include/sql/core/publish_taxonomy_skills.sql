@@ -62,7 +62,8 @@ retire_skill as (
       and not exists (select from latest as l where l.concept_id = s.concept_id)
       and not exists (select from held as h where h.natural_key = s.concept_id)
     returning 'skill' as changed
-),
+)
 
+-- one row per skill changed; the ESCO mappings follow in core/publish_taxonomy_skill_matches
 select changed from upsert_skill
 union all select changed from retire_skill

@@ -20,7 +20,7 @@ create unlogged table staging.taxonomy_skill (
 -- lower case. Equal keys name the same skill; nothing fuzzier (no stemming, no spelling distance).
 create function core.skill_label_key(label text) returns text
     language sql immutable strict parallel safe
-    return lower(regexp_replace(btrim(normalize(label, nfc)), '\s+', ' ', 'g'));
+    return lower(btrim(regexp_replace(normalize(label, nfc), '\s+', ' ', 'g')));
 comment on function core.skill_label_key(text) is
     'Nyckel för att koppla en kompetensterm till ett begrepp (NFC, trimmad, ett blanksteg, gemener) / '
     'key that links a skill term to a concept (NFC, trimmed, single spaces, lower case)';
