@@ -16,7 +16,8 @@ its headline, its replacement when deprecated and its ESCO mappings; see docs/sk
   stays (facts refer to it) with `retired_at` set; a code that is listed again is reopened.
   New codes are added. The job-ad and job-seeker suites accept only current codes.
 - **Validation:** expectations/taxonomy.json (known kinds, code formats per dimension and SSYK
-  level, names, concept ids) and expectations/taxonomy_skills.json (ids, labels, ESCO mappings). An empty answer or a renamed code/name field rejects the batch
+  level, names, concept ids) and expectations/taxonomy_skills.json (ids, labels, ESCO mappings).
+  An empty answer or a renamed code/name field rejects the batch
   (it would otherwise retire every code); above 2 % quarantined the batch is rejected.
 - **Rerun / backfill:** trigger it at any time; a rerun of an unchanged taxonomy changes nothing.
   There is nothing to backfill: the taxonomy has no history to replay.

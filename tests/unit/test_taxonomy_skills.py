@@ -45,8 +45,12 @@ def test_a_skill_becomes_one_record_with_headline_and_esco_mappings():
         "Programmering",
     )
     assert json.loads(record["esco_matches"]) == [
-        {"relation": "exact-match", "esco_uri": ESCO, "esco_concept_id": "esCo_sKi_ll1",
-         "esco_label": "Python (datorprogrammering)"}
+        {
+            "relation": "exact-match",
+            "esco_uri": ESCO,
+            "esco_concept_id": "esCo_sKi_ll1",
+            "esco_label": "Python (datorprogrammering)",
+        }
     ]
 
 

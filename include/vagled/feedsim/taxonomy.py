@@ -346,7 +346,9 @@ def skill_concept_id(label: str, headline: int | None = None) -> str:
 def esco_skill_uri(label: str) -> str:
     """An ESCO skill URI of the real shape (http://data.europa.eu/esco/skill/<uuid>), derived from the label."""
     digest = f"{stable_int('esco', label, 1):016x}{stable_int('esco', label, 2):016x}"[:32]
-    return f"http://data.europa.eu/esco/skill/{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+    return (
+        f"http://data.europa.eu/esco/skill/{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+    )
 
 
 # -- the concept store served by the API ---------------------------------------------------------
@@ -435,7 +437,9 @@ def _skill_concepts() -> list[Concept]:
             target = esco.get(esco_label)
             if target is None:
                 uri = esco_skill_uri(esco_label)
-                target = Concept(fake_concept_id("esco-skill", uri), "esco-skill", esco_label, esco_label, {"esco-uri": uri})
+                target = Concept(
+                    fake_concept_id("esco-skill", uri), "esco-skill", esco_label, esco_label, {"esco-uri": uri}
+                )
                 esco[esco_label] = target
             concept.matches[relation] = [target.id]
         if label == DEPRECATED_SKILL[0]:
@@ -559,8 +563,12 @@ def _apply_faults(req: Request, records: list[dict[str, object]]) -> list[dict[s
 # argument the schema lacks is answered with GraphQL errors, as the real endpoint does. Field and
 # argument names follow the real API's snake_case (preferred_label, include_deprecated, esco_uri,
 # replaced_by, exact_match ...); see docs/upstreams/jobtech-taxonomy.md for the evidence.
-_MATCH_INVERSE = {"exact_match": "exact_match", "close_match": "close_match", "broad_match": "narrow_match",
-                  "narrow_match": "broad_match"}
+_MATCH_INVERSE = {
+    "exact_match": "exact_match",
+    "close_match": "close_match",
+    "broad_match": "narrow_match",
+    "narrow_match": "broad_match",
+}
 TAXONOMY_VERSION = 27
 
 
@@ -578,9 +586,7 @@ def _match_index() -> dict[tuple[str, str], list[str]]:
 
 def _filtered(items: list[Concept], args: dict) -> list[Concept]:
     wanted_type, wanted_id = args.get("type"), args.get("id")
-    return [
-        c for c in items if (not wanted_type or c.type == wanted_type) and (not wanted_id or c.id == wanted_id)
-    ]
+    return [c for c in items if (not wanted_type or c.type == wanted_type) and (not wanted_id or c.id == wanted_id)]
 
 
 @functools.cache
@@ -626,7 +632,9 @@ def graphql_schema():
             "preferred_label": GraphQLField(GraphQLString, resolve=lambda c, _i: c.label),
             "definition": GraphQLField(GraphQLString),
             "deprecated": GraphQLField(GraphQLBoolean),
-            "uri": GraphQLField(GraphQLString, resolve=lambda c, _i: f"http://data.jobtechdev.se/taxonomy/concept/{c.id}"),
+            "uri": GraphQLField(
+                GraphQLString, resolve=lambda c, _i: f"http://data.jobtechdev.se/taxonomy/concept/{c.id}"
+            ),
             "esco_uri": GraphQLField(GraphQLString, resolve=attr("esco-uri")),
             "ssyk_code_2012": GraphQLField(GraphQLString, resolve=attr("ssyk-code-2012")),
             "lau_2_code_2015": GraphQLField(GraphQLString, resolve=attr("lau-2-code-2015")),
