@@ -1,12 +1,16 @@
-"""Job ads from Arbetsförmedlingen JobTech: JobStream (hourly changes) and the historical yearly files.
+"""Job ads from Arbetsförmedlingen JobTech: JobStream (hourly changes) and the enriched historical archives.
 
-One ad object has the same fields in JobStream, JobSearch and the historical files
-(shared/feeds/README.md). What differs, and is handled here:
-- JobStream answers a JSON array; the historical files are JSONL, one ad a line;
-- a removal in the stream is sparse (removed=true, removed_date, id, a few taxonomy and address
-  fields): it closes an ad and must never blank it (the publish SQL keeps the other columns);
-- the historical files carry the Platsbanken id in ``original_id`` (``id`` is a content hash),
-  and in older years taxonomy fields may be arrays and occupation_group may be null;
+One ad object has the same fields in JobStream, JobSearch and the archives (docs/upstreams/jobtech.md).
+What differs, and is handled here:
+- JobStream answers a JSON array; an archive member is JSONL, one ad a line;
+- a removal in the stream is sparse (possibly only id, removed, removed_date, timestamp): it closes
+  the ad of that id whatever address it carries, and never creates or blanks an ad. An archive line
+  is an ad as it last stood, removed or not: it loads as an ad, closed when ``removed`` says so;
+- the archives carry the Platsbanken id in ``original_id`` (``id`` is a content hash), taxonomy
+  fields may be arrays of one object and occupation_group may be null;
+- the enrichment (``keywords.enriched`` / ``keywords.extracted``) and the requirements
+  (``must_have`` / ``nice_to_have``) travel to staging as one JSON text, ``enrichment``, which
+  publish spreads into core.job_ad_keyword and core.job_ad_requirement;
 - times without an offset are Europe/Stockholm; ``timestamp`` is epoch milliseconds, UTC.
 Free text is scanned for national identity numbers, which are masked before anything is staged.
 """
@@ -46,6 +50,12 @@ STAGED_COLUMNS = (
     "employment_type",
     "working_hours_type",
     "personal_number_found",
+    "occupation_field_concept_id",
+    "occupation_field_label",
+    "experience_required",
+    "driving_license_required",
+    "access_to_own_car",
+    "enrichment",
 )
 # A full ad without these keys at all means the source renamed them (schema drift).
 REQUIRED_AD_KEYS = ("id", "headline", "occupation_group", "workplace_address", "publication_date")
@@ -82,13 +92,33 @@ def _int_or_none(value: Any) -> int | None:
     return int(value)
 
 
-def ad_to_record(ad: dict[str, Any]) -> dict[str, Any]:
+def _bool_or_none(value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise TypeError(f"expected true or false, got {value!r}")
+
+
+def enrichment_text(keywords: Any, must_have: Any, nice_to_have: Any) -> str | None:
+    """The ad's keywords and requirements as one compact JSON text (None when it has none)."""
+    import orjson
+
+    if keywords is None and must_have is None and nice_to_have is None:
+        return None
+    return orjson.dumps({"keywords": keywords, "must_have": must_have, "nice_to_have": nice_to_have}).decode()
+
+
+def ad_to_record(ad: dict[str, Any], *, archive: bool = False) -> dict[str, Any]:
     """Flatten one JobTech ad object into the staged columns.
+
+    Args:
+        archive: the ad is a line of a historical archive: an ad as it last stood, never a removal
+            event (``removed`` then only closes it).
 
     Raises:
         ValueError, TypeError: a value of the wrong type (the record is quarantined as unparseable).
     """
-    removal = bool(ad.get("removed"))
+    removed = bool(ad.get("removed"))
+    removal = removed and not archive
     address = ad.get("workplace_address") or {}
     if isinstance(address, list):  # derived APIs use workplace_addresses as a list
         address = address[0] if address else {}
@@ -115,11 +145,19 @@ def ad_to_record(ad: dict[str, Any]) -> dict[str, Any]:
         "publication_date": _local_time(ad.get("publication_date")),
         "last_publication_date": _local_time(ad.get("last_publication_date")),
         "application_deadline": _local_time(ad.get("application_deadline")),
-        "removed_at": _local_time(ad.get("removed_date")) if removal else None,
+        "removed_at": _local_time(ad.get("removed_date")) if removed else None,
         "changed_at": _epoch_ms(ad.get("timestamp")) or _local_time(ad.get("publication_date")),
         "employment_type": _field(ad.get("employment_type"), "label"),
         "working_hours_type": _field(ad.get("working_hours_type"), "label"),
         "personal_number_found": pnr_in_text or pnr_in_headline,
+        "occupation_field_concept_id": _field(ad.get("occupation_field"), "concept_id"),
+        "occupation_field_label": _field(ad.get("occupation_field"), "label"),
+        "experience_required": _bool_or_none(ad.get("experience_required")),
+        "driving_license_required": _bool_or_none(ad.get("driving_license_required")),
+        "access_to_own_car": _bool_or_none(ad.get("access_to_own_car")),
+        "enrichment": None
+        if removal
+        else enrichment_text(ad.get("keywords"), ad.get("must_have"), ad.get("nice_to_have")),
     }
     if missing:
         # Blank the fields so the suite's not-null expectations name them; the reason says why.
@@ -151,7 +189,9 @@ def _parse(body: bytes, *, fast: bool) -> Iterator[tuple | dict[str, Any] | Pars
     import orjson
 
     stripped = body.lstrip()
-    if stripped.startswith(b"["):
+    # A JSON array is a JobStream answer; JSONL is an archive's lines.
+    archive = not stripped.startswith(b"[")
+    if not archive:
         try:
             ads = orjson.loads(stripped)
         except orjson.JSONDecodeError as exc:
@@ -172,9 +212,9 @@ def _parse(body: bytes, *, fast: bool) -> Iterator[tuple | dict[str, Any] | Pars
     for item in lines:
         if fast:
             decoded = job_ads_rows.decode(item)
-            row = job_ads_rows.to_row(decoded) if decoded is not None else None
+            row = job_ads_rows.to_row(decoded, archive=True) if decoded is not None else None
             if row is not None:
-                removal, flags = job_ads_rows.fields_present(decoded)
+                removal, flags = job_ads_rows.fields_present(decoded, archive=True)
                 seen["removals" if removal else "ads"] += 1
                 for name, flag in zip(REQUIRED_REMOVAL_FIELDS if removal else REQUIRED_AD_FIELDS, flags, strict=True):
                     present[name] += flag
@@ -190,12 +230,12 @@ def _parse(body: bytes, *, fast: bool) -> Iterator[tuple | dict[str, Any] | Pars
         if not isinstance(item, dict):
             yield ParseFailure(f"expected an ad object, got {type(item).__name__}", str(item)[:500])
             continue
-        fields = REQUIRED_REMOVAL_FIELDS if item.get("removed") is True else REQUIRED_AD_FIELDS
+        fields = REQUIRED_REMOVAL_FIELDS if item.get("removed") is True and not archive else REQUIRED_AD_FIELDS
         seen["removals" if fields is REQUIRED_REMOVAL_FIELDS else "ads"] += 1
         for name in fields:
             present[name] += name in item
         try:
-            yield ad_to_record(item)
+            yield ad_to_record(item, archive=archive)
         except (ValueError, TypeError, AttributeError) as exc:
             yield ParseFailure(f"ad {item.get('id')!r} has a malformed value: {exc}", str(item)[:500])
     for kind, fields in (("ads", REQUIRED_AD_FIELDS), ("removals", REQUIRED_REMOVAL_FIELDS)):
@@ -222,7 +262,9 @@ def _jsonl_lines(data: bytes) -> Iterator[memoryview]:
 
 
 def in_area(record: dict[str, Any]) -> bool:
-    return record.get("county_code") in area_county_codes()
+    """An ad of the area's counties, or a removal: a removal closes the ad of its id wherever it says
+    it is (publish counts a removal of an ad never held in audit.job_ad_unknown_removal)."""
+    return record.get("is_removal") is True or record.get("county_code") in area_county_codes()
 
 
 def suite_parameters(conn) -> dict[str, Any]:
@@ -236,6 +278,17 @@ def suite_parameters(conn) -> dict[str, Any]:
     }
 
 
+# After the ads are merged: their keywords and requirements (while core.job_ad.changed_at is still
+# the full record's), then the removals, which close ads and keep those of ads never held.
+JOB_AD_POST_PUBLISH = (
+    "core/delete_job_ad_keywords",
+    "core/insert_job_ad_keywords",
+    "core/delete_job_ad_requirements",
+    "core/insert_job_ad_requirements",
+    "core/close_job_ads",
+    "audit/insert_job_ad_unknown_removals",
+)
+
 SPEC = FeedSpec(
     name=FEED,
     staging_table="job_ad",
@@ -243,6 +296,8 @@ SPEC = FeedSpec(
     natural_key=("ad_id",),
     suite="job_ads",
     publish_sql="core/publish_job_ads",
+    post_publish_sql=JOB_AD_POST_PUBLISH,
+    replay_post_publish_sql=JOB_AD_POST_PUBLISH,
     parse=parse_ads,
     parse_rows=parse_ad_rows,
     asset_uri=JOB_ADS,

@@ -13,11 +13,12 @@ Imported lazily: msgspec is not needed to parse a DAG file.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import msgspec
 from msgspec import UNSET, Struct, UnsetType
 
-from vagled.feeds.job_ads import STOCKHOLM
+from vagled.feeds.job_ads import STOCKHOLM, enrichment_text
 from vagled.privacy import mask_identity_numbers
 
 # Structs hold no cycles, so they stay out of the garbage collector (gc=False): a million short-lived
@@ -64,6 +65,14 @@ class _Ad(Struct, gc=False):
     application_deadline: str | None = None
     removed_date: str | UnsetType | None = UNSET
     timestamp: int | None = None
+    occupation_field: _Taxonomy | list[_Taxonomy] | None = None
+    experience_required: bool | None = None
+    driving_license_required: bool | None = None
+    access_to_own_car: bool | None = None
+    # Kept as the JSON values they are: publish spreads them into child tables.
+    keywords: Any = None
+    must_have: Any = None
+    nice_to_have: Any = None
 
 
 _DECODER = msgspec.json.Decoder(_Ad)
@@ -117,13 +126,14 @@ def decode(line: bytes) -> _Ad | None:
         return None
 
 
-def to_row(ad: _Ad) -> tuple | None:
+def to_row(ad: _Ad, *, archive: bool = False) -> tuple | None:
     """The staged row (job_ads.STAGED_COLUMNS order) of a decoded ad, as ad_to_record gives it.
 
     Returns None for what this path leaves to ad_to_record: a full ad missing a required key (the
     record then names it in ``missing_keys``), or a value that does not convert.
     """
-    removal = bool(ad.removed)
+    removed = bool(ad.removed)
+    removal = removed and not archive
     if not removal and (
         ad.id is UNSET
         or ad.headline is UNSET
@@ -165,6 +175,9 @@ def to_row(ad: _Ad) -> tuple | None:
         if ad_id is UNSET:
             ad_id = None
         timestamp = ad.timestamp
+        field = ad.occupation_field
+        if field.__class__ is list:
+            field = field[0] if field else None
         return (
             ad.original_id or ad_id or None,
             removal,
@@ -180,19 +193,25 @@ def to_row(ad: _Ad) -> tuple | None:
             published,
             _cached_time(ad.last_publication_date),
             _cached_time(ad.application_deadline),
-            (_local(ad.removed_date) if ad.removed_date is not UNSET else None) if removal else None,
+            (_local(ad.removed_date) if ad.removed_date is not UNSET else None) if removed else None,
             datetime.fromtimestamp(timestamp / 1000, tz=UTC) if timestamp is not None else published,
             employment_type.label if employment_type is not None else None,
             working_hours.label if working_hours is not None else None,
             pnr_in_text or pnr_in_headline,
+            field.concept_id if field is not None else None,
+            field.label if field is not None else None,
+            ad.experience_required,
+            ad.driving_license_required,
+            ad.access_to_own_car,
+            None if removal else enrichment_text(ad.keywords, ad.must_have, ad.nice_to_have),
         )
     except Exception:
         # Whatever went wrong, the reference path meets it again and reports it its own way.
         return None
 
 
-def fields_present(ad: _Ad) -> tuple[bool, tuple[bool, ...]]:
+def fields_present(ad: _Ad, *, archive: bool = False) -> tuple[bool, tuple[bool, ...]]:
     """(is a removal, presence of job_ads.REQUIRED_REMOVAL_FIELDS or REQUIRED_AD_FIELDS in that order)."""
-    if ad.removed is True:
+    if ad.removed is True and not archive:
         return True, (ad.id is not UNSET, ad.removed_date is not UNSET)
     return False, (ad.id is not UNSET, ad.headline is not UNSET, ad.publication_date is not UNSET)

@@ -41,6 +41,10 @@ FAULTS: dict[str, str] = {
     "schema_drift": "a field renamed (headline->title, Antal->Antal personer, ...)",
     "pnr_in_text": "a Luhn-valid national identity number inside free text of some records",
     "wrong_encoding": "text declared in one encoding but sent in another (UTF-8 vs Windows-1252)",
+    "archive_cut": "an archive download announces its whole length and closes part-way (resumable by Range)",
+    "corrupt_zip": "an archive whose compressed member data is damaged in the middle",
+    "member_not_jsonl": "an archive whose member holds one JSON array instead of JSON lines",
+    "index_missing_year": "the archive index page does not list the last complete year",
 }
 
 TRANSPORT_FAULTS = frozenset(
@@ -67,6 +71,10 @@ APPLIES_TO: dict[str, tuple[str, ...]] = {
     "pnr_in_text": ("jobtech_jobstream", "jobtech_historical", "education_offerings", "municipal_files"),
     # JSON upstreams: the UTF-8 JSON is sent as Windows-1252; CSV upstreams: the other encoding.
     "wrong_encoding": ALL_UPSTREAMS,
+    "archive_cut": ("jobtech_historical",),
+    "corrupt_zip": ("jobtech_historical",),
+    "member_not_jsonl": ("jobtech_historical",),
+    "index_missing_year": ("jobtech_historical",),
 }
 
 

@@ -1,4 +1,7 @@
-"""JobTech job ads: JobStream (``jobtech_jobstream``) and the historical yearly files (``jobtech_historical``).
+"""JobTech job ads: JobStream (``jobtech_jobstream``) and the enriched historical archives (``jobtech_historical``).
+
+Volumes are national: at scale 1.0 a year holds about a million ads, of which the area's five
+counties hold about 15 % (ADS_PER_YEAR_AREA), as in the real archives.
 
 How ads exist without being stored: the ads published in one county on one day are a pure function
 of (seed, scale, county, day). Each ad has a life: published, 0-2 updates, removed after 2-45 days.
@@ -13,8 +16,14 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
+import os
+import re
+import tempfile
+import threading
+import zipfile
 from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from vagled.feedsim.common import (
@@ -27,7 +36,6 @@ from vagled.feedsim.common import (
     dumps,
     fake_concept_id,
     json_array_stream,
-    jsonl_stream,
     local_date,
     local_str,
     municipality_centre,
@@ -54,7 +62,7 @@ from vagled.feedsim.taxonomy import (
 )
 
 ADS_PER_YEAR_AREA = 150_000  # at scale 1.0, in the area's counties
-OTHER_COUNTIES_SHARE = 0.06  # ads elsewhere in Sweden, so that a client's county filter matters
+OTHER_COUNTIES_SHARE = 0.85  # ads elsewhere in Sweden: a national year is about a million ads
 MAX_LIFETIME_DAYS = 47
 FIRST_HISTORICAL_YEAR = 2016
 ID_EPOCH = date(2015, 1, 1)
@@ -437,6 +445,34 @@ def _description(r: Any, occupation: str, employer: str, place: str) -> dict[str
     }
 
 
+_TRAITS = ("noggrann", "social", "flexibel", "ansvarstagande", "stresstålig", "självständig", "positiv")
+_COMPOUNDS = ("heltid tillsvidare", "erfarenhet av", "b-körkort", "goda kunskaper", "svenska i tal")
+
+
+def _keywords(r: Any, ad: Ad, occupation: str, skills: list[str], place: str) -> dict[str, dict[str, list[str]]]:
+    """keywords.enriched (JobAd Enrichments' selection) and keywords.extracted (every term found),
+    lower-case terms per type, as JobSearch and the archives carry them."""
+    traits = r.sample(_TRAITS, 2)
+    skill_terms = [skill.lower() for skill in skills]
+    extra = r.sample(_SKILLS, 2)
+    return {
+        "enriched": {
+            "occupation": [occupation.lower()],
+            "skill": skill_terms,
+            "trait": traits[:1],
+            "location": [place.lower()],
+            "compound": [],
+        },
+        "extracted": {
+            "occupation": [occupation.lower()],
+            "skill": sorted({*skill_terms, *(term.lower() for term in extra)}),
+            "trait": traits,
+            "location": [place.lower()],
+            "compound": r.sample(_COMPOUNDS, 1),
+        },
+    }
+
+
 def _state_time(ad: Ad, state: int) -> int:
     return ad.events[state]
 
@@ -538,6 +574,7 @@ def full_ad(sim: SimConfig, ad: Ad, state: int, year_quirks: bool = False) -> di
             "city": None if missing_muni else muni.name,
             "coordinates": coordinates,
         },
+        "keywords": _keywords(r, ad, occupation, [s["label"] for s in skills], muni.name),
         "must_have": {
             "skills": skills[:1],
             "languages": [{"concept_id": "zSLA_vw2_FXN", "label": "Svenska", "weight": 10}],
@@ -568,7 +605,17 @@ def full_ad(sim: SimConfig, ad: Ad, state: int, year_quirks: bool = False) -> di
 
 
 def removal(sim: SimConfig, ad: Ad) -> dict[str, Any]:
-    """The sparse removal object JobStream sends when an ad is closed: ids and codes, no text."""
+    """The sparse removal object JobStream sends when an ad is closed: ids and codes, no text.
+
+    About half are as small as a public client reported them: id, removed, removed_date, timestamp.
+    """
+    if unit(sim.seed, "sparse-removal", ad.ad_id) < 0.5:
+        return {
+            "id": str(ad.ad_id),
+            "removed": True,
+            "removed_date": local_str(ad.removed_ms / 1000),
+            "timestamp": ad.removed_ms,
+        }
     ref = reference()
     missing_muni = municipality_missing(sim.seed, ad.ad_id)
     names = AD_OCCUPATIONS[ad.ssyk][1]
@@ -808,35 +855,186 @@ def expected_ads(sim: SimConfig, year: int) -> int:
     return round(_base_per_day() * sim.scale * total_weight * days)
 
 
-def handle_historical(req: Request) -> Response:
-    """Route a jobtech_historical request: the listing and the yearly JSONL files."""
-    path = req.path
-    sim = req.sim
-    years = range(FIRST_HISTORICAL_YEAR, sim.today.year + 1)
-    if path.rstrip("/") in ("/annonser/historiska", ""):
-        listing = [
-            {
-                "year": year,
-                "path": f"/{req.conn_id}/annonser/historiska/{year}.jsonl",
-                "url": req.url(f"/annonser/historiska/{year}.jsonl"),
-                "format": "jsonl",
-                "complete": year < sim.today.year,
-                "approximate_ads": expected_ads(sim, year),
-            }
-            for year in years
+ARCHIVE_DIR = "/annonser/historiska/berikade/kompletta/"
+ARCHIVE_SUFFIX = "_beta1_jsonl.zip"
+# Faults of the archives (docs/feedsim.md): they change the bytes of a served ZIP, or the index.
+ARCHIVE_FAULTS = ("archive_cut", "corrupt_zip", "member_not_jsonl")
+_BUILD_LOCK = threading.Lock()
+
+
+def archive_periods(sim: SimConfig) -> list[tuple[int, int | None]]:
+    """What the index lists: a yearly archive per complete year, the running year's complete quarters."""
+    today = sim.today
+    periods: list[tuple[int, int | None]] = [(year, None) for year in range(FIRST_HISTORICAL_YEAR, today.year)]
+    periods += [(today.year, q) for q in range(1, 5) if _period_days(sim, today.year, q, cut=False)[1] < today]
+    return periods
+
+
+def _label(year: int, quarter: int | None) -> str:
+    return f"{year}-Q{quarter}" if quarter else str(year)
+
+
+def _period_days(sim: SimConfig, year: int, quarter: int | None, *, cut: bool = True) -> tuple[date, date]:
+    if quarter is None:
+        return date(year, 1, 1), date(year, 12, 31)
+    first = date(year, 3 * quarter - 2, 1)
+    last = (date(year, 3 * quarter, 28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return first, min(last, sim.today) if cut else last
+
+
+def archive_records(sim: SimConfig, year: int, quarter: int | None) -> Iterator[dict[str, Any]]:
+    """Every ad published in the archive's period, day by day in publication order, as it last stood."""
+    now_ms = int(sim.now_ts * 1000)
+    counties = sorted(reference().counties)
+    first, last = _period_days(sim, year, quarter)
+    for day in _days(first, min(last, sim.today)):
+        ads = [
+            ad for county in counties for ad in ads_for(sim.seed, sim.scale, county, day) if ad.published_ms <= now_ms
         ]
-        if req.fault("empty_page"):
-            listing = []
-        return Response(body=dumps(listing))
-    name = path.rsplit("/", 1)[-1]
-    if path.startswith("/annonser/historiska/") and name.endswith(".jsonl") and name[:-6].isdigit():
-        year = int(name[:-6])
-        if year not in years:
-            raise HttpError(404, f"no historical file for {year}: years {years.start}-{years.stop - 1}")
-        records = _records_with_faults(req, historical_year(sim, year))
-        return Response(
-            content_type="application/x-ndjson",
-            body=jsonl_stream(records),
-            headers=[("Content-Disposition", f'attachment; filename="{year}.jsonl"')],
-        )
-    raise HttpError(404, f"no such file: {req.path}")
+        ads.sort(key=lambda ad: (ad.published_ms, ad.ad_id))
+        for ad in ads:
+            yield historical_record(sim, ad)
+
+
+def _cache_dir() -> Path:
+    folder = Path(os.environ.get("VAGLED_FEEDSIM_CACHE") or Path(tempfile.gettempdir()) / "vagled-feedsim")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _code_version() -> str:
+    digest = hashlib.sha256()
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def build_archive(req: Request, year: int, quarter: int | None) -> Path:
+    """The ZIP of a period on disk, built once per (seed, scale, now, data faults, feedsim code).
+
+    One member, ``{period}.enriched.jsonl``, deflated; written as a stream (memory stays small
+    whatever the year's size). Data faults asked for are applied to its records, and
+    ``member_not_jsonl`` writes the member as one JSON array instead of lines.
+    """
+    from vagled.feedsim.faults import DATA_FAULTS
+
+    sim = req.sim
+    data_faults = sorted((req.faults & DATA_FAULTS) | (req.faults & {"member_not_jsonl"}))
+    key = hashlib.sha256(
+        repr((sim.seed, sim.scale, sim.now_ts, year, quarter, data_faults, _code_version())).encode()
+    ).hexdigest()[:20]
+    label = _label(year, quarter)
+    path = _cache_dir() / f"{label}{ARCHIVE_SUFFIX}.{key}"
+    with _BUILD_LOCK:
+        if path.exists():
+            req.claimed.update(data_faults)
+            return path
+        partial = path.with_suffix(".building")
+        records = _records_with_faults(req, archive_records(sim, year, quarter))
+        as_array = req.fault("member_not_jsonl")
+        recode = req.fault("wrong_encoding")
+        with (
+            zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive,
+            archive.open(f"{label}.enriched.jsonl", "w", force_zip64=True) as member,
+        ):
+            member.write(b"[\n" if as_array else b"")
+            first = True
+            for record in records:
+                line = dumps(record)
+                if recode:
+                    line = line.decode("utf-8").encode("cp1252", "replace")
+                if as_array:
+                    member.write((b"" if first else b",\n") + line)
+                else:
+                    member.write(line + b"\n")
+                first = False
+            if as_array:
+                member.write(b"\n]\n")
+        partial.replace(path)
+    return path
+
+
+def _file_body(path: Path, start: int, stop: int) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        handle.seek(start)
+        left = stop - start
+        while left > 0:
+            block = handle.read(min(1024 * 1024, left))
+            if not block:
+                return
+            left -= len(block)
+            yield block
+
+
+def _corrupt(body: Iterator[bytes], size: int) -> Iterator[bytes]:
+    """Zero 4 KB in the middle of the compressed member: the ZIP opens, its data does not decode."""
+    at, sent = size // 2, 0
+    for block in body:
+        if sent <= at < sent + len(block):
+            offset = at - sent
+            block = block[:offset] + bytes(min(4096, len(block) - offset)) + block[offset + 4096 :]
+        sent += len(block)
+        yield block
+
+
+def _serve_archive(req: Request, year: int, quarter: int | None) -> Response:
+    path = build_archive(req, year, quarter)
+    size = path.stat().st_size
+    start, stop, status = 0, size, 200
+    headers = [
+        ("Accept-Ranges", "bytes"),
+        ("Content-Disposition", f'attachment; filename="{_label(year, quarter)}{ARCHIVE_SUFFIX}"'),
+    ]
+    wanted = req.headers.get("Range") or req.headers.get("range")
+    if wanted:
+        match = re.fullmatch(r"bytes=(\d+)-(\d*)", wanted.strip())
+        if match is None:
+            raise HttpError(416, f"unsupported Range {wanted!r}")
+        start = int(match[1])
+        stop = min(size, int(match[2]) + 1) if match[2] else size
+        if start >= size:
+            raise HttpError(416, f"Range {wanted!r} starts past the end of {size} bytes")
+        status = 206
+        headers.append(("Content-Range", f"bytes {start}-{stop - 1}/{size}"))
+    headers.append(("Content-Length", str(stop - start)))
+    body: Iterator[bytes] = _file_body(path, start, stop)
+    if req.fault("corrupt_zip"):
+        body = _corrupt(body, size - start)
+    if req.fault("archive_cut"):
+        # The answer announces the whole length, then the connection closes part-way.
+        headers.append(("X-Feedsim-Cut-After", str(max(1, (stop - start) * 2 // 5))))
+    return Response(status=status, content_type="application/zip", body=body, headers=headers)
+
+
+def _index_page(req: Request) -> Response:
+    """The archive folder's HTML index: one link per file, as a web server lists a folder."""
+    periods = archive_periods(req.sim)
+    if req.fault("index_missing_year"):
+        complete = [p for p in periods if p[1] is None]
+        periods = [p for p in periods if p != complete[-1]] if complete else periods
+    rows = "\n".join(
+        f'<tr><td><a href="{_label(y, q)}{ARCHIVE_SUFFIX}">{_label(y, q)}{ARCHIVE_SUFFIX}</a></td></tr>'
+        for y, q in periods
+    )
+    html = (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Index of '
+        f"{ARCHIVE_DIR}</title></head>\n<body><h1>Index of {ARCHIVE_DIR}</h1>\n"
+        f'<table>\n<tr><td><a href="../">../</a></td></tr>\n{rows}\n</table>\n</body></html>\n'
+    )
+    return Response(content_type="text/html; charset=utf-8", body=html.encode())
+
+
+def handle_historical(req: Request) -> Response:
+    """Route a jobtech_historical request: the archive index page and the ZIP archives."""
+    path = req.path
+    if path.rstrip("/") + "/" == ARCHIVE_DIR:
+        return _index_page(req)
+    if path.startswith(ARCHIVE_DIR):
+        name = path[len(ARCHIVE_DIR) :]
+        match = re.fullmatch(r"(\d{4})(?:-Q([1-4]))?" + re.escape(ARCHIVE_SUFFIX), name)
+        if match:
+            period = (int(match[1]), int(match[2]) if match[2] else None)
+            if period not in archive_periods(req.sim):
+                raise HttpError(404, f"no such archive: {name}", content_type="text/html; charset=utf-8")
+            return _serve_archive(req, *period)
+    raise HttpError(404, f"no such file: {req.path}", content_type="text/html; charset=utf-8")

@@ -322,6 +322,9 @@ class _Handler(BaseHTTPRequestHandler):
             data = b"".join(body)
             self._send_simple(response.status, content_type, data, response.headers)
             return
+        if any(name == "Content-Length" for name, _ in response.headers):
+            self._send_sized(response.status, content_type, body, response.headers)
+            return
         self._send_chunked(response.status, content_type, body, response.headers)
 
     # -- writing ------------------------------------------------------------------------------
@@ -375,6 +378,31 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # no terminating chunk: the client sees a broken body
         finally:
             close = getattr(iterator, "close", None)
+            if close is not None:
+                close()
+
+    def _send_sized(
+        self, status: int, content_type: str, body: Iterable[bytes], headers: list[tuple[str, str]]
+    ) -> None:
+        """Stream a body of a length known in advance (a file); a handler's X-Feedsim-Cut-After
+        closes the connection after that many bytes, short of the announced length."""
+        cut = next((int(value) for name, value in headers if name == "X-Feedsim-Cut-After"), None)
+        self._start(status, content_type, [(name, value) for name, value in headers if name != "X-Feedsim-Cut-After"])
+        self.end_headers()
+        self._record_faults()
+        try:
+            for chunk in body:
+                if cut is not None and self._sent + len(chunk) >= cut:
+                    self.wfile.write(chunk[: max(0, cut - self._sent)])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                self.wfile.write(chunk)
+                self._sent += len(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        finally:
+            close = getattr(body, "close", None)
             if close is not None:
                 close()
 

@@ -619,6 +619,10 @@ def stage(
                 background.abandon()
             reap(wait=True)
 
+        # Records a lander skipped before landing (counted in its parts) are outside the area too.
+        totals.out_of_area += conn.execute(
+            load_sql("pipeline/select_skipped_before_landing"), {"batch_id": batch_id}
+        ).fetchone()[0]
         if totals.received >= ANALYZE_MIN_ROWS:
             cur.execute(sql.SQL(load_sql("pipeline/analyze_staged_table")).format(table=table))
         counts = {"received": totals.received, "quarantined": totals.quarantined, "out_of_area": totals.out_of_area}
