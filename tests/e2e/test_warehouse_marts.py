@@ -15,7 +15,16 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
-MARTS = ("job_ads_monthly", "jobseekers_monthly", "education_supply", "municipality_profile", "competence_gap")
+MARTS = (
+    "job_ads_monthly",
+    "jobseekers_monthly",
+    "education_supply",
+    "municipality_profile",
+    "competence_gap",
+    "skill_demand_monthly",
+    "skill_trend",
+    "jobs_within_reach",
+)
 QUERIES_DIR = Path(__file__).resolve().parents[2] / "docs" / "queries"
 OWN_FILES = {"03": "0380", "19": "1980"}  # a municipality per county whose own files are loaded
 
@@ -294,8 +303,8 @@ def test_documented_example_query_answers_for_an_analyst(analyst_logins, query_f
     assert rows, f"{query_file} returned nothing on the loaded warehouse"
 
 
-def test_example_queries_cover_the_four_questions():
-    assert len(list(QUERIES_DIR.glob("*.sql"))) == 4
+def test_example_queries_cover_the_seven_questions():
+    assert len(list(QUERIES_DIR.glob("*.sql"))) == 7
 
 
 def test_regional_report_renders_with_its_charts_in_chromium(marts_built, chromium, tmp_path, warehouse_conn):

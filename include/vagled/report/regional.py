@@ -25,6 +25,9 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 TOP_OCCUPATIONS = 10
 MONTHS_SV = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 GAP_OCCUPATIONS = 15
+RISING_SKILLS = 10
+REQUIREMENT_OCCUPATIONS = 5
+REQUIREMENT_SKILLS = 3
 
 
 class ReportError(ValueError):
@@ -42,6 +45,9 @@ class RegionalReportData:
     gap: list[tuple] = field(default_factory=list)
     jobseeker_groups: list[tuple] = field(default_factory=list)
     education_supply: list[tuple] = field(default_factory=list)
+    rising_skills: list[tuple] = field(default_factory=list)
+    occupation_requirements: list[tuple] = field(default_factory=list)
+    jobs_within_reach: list[tuple] = field(default_factory=list)
 
 
 def default_report_dir() -> Path:
@@ -83,7 +89,68 @@ def read_report_data(conn, county_code: str, year: int | None = None) -> Regiona
     ).fetchall()
     data.jobseeker_groups = conn.execute(load_sql("report/regional_jobseeker_groups"), params).fetchall()
     data.education_supply = conn.execute(load_sql("report/regional_education_supply"), params).fetchall()
+    county = {"county_code": county_code}
+    data.rising_skills = conn.execute(
+        load_sql("report/regional_rising_skills"), {**county, "top": RISING_SKILLS}
+    ).fetchall()
+    data.occupation_requirements = conn.execute(
+        load_sql("report/regional_occupation_requirements"),
+        {**county, "occupations": REQUIREMENT_OCCUPATIONS, "skills": REQUIREMENT_SKILLS},
+    ).fetchall()
+    data.jobs_within_reach = conn.execute(load_sql("report/regional_jobs_within_reach"), county).fetchall()
     return data
+
+
+def _count(value) -> str:
+    """A job-seeker count as shown: empty when suppressed (below 5) or unknown."""
+    return "–" if value is None else str(value)
+
+
+def _skills_section(data: RegionalReportData) -> str:
+    """Rising skills, the requirements of the occupations with most vacancies, and jobs within reach."""
+    rising = data.rising_skills
+    window = f" till {rising[0][4]:%Y-%m}" if rising else ""
+    rising_chart = charts.horizontal_bars(
+        f"Kompetenser som ökar mest i annonserna (andel av annonserna, %){window}",
+        [row[0] for row in rising],
+        [("Senaste 12 mån", [float(row[1]) for row in rising]), ("12 mån före", [float(row[2]) for row in rising])],
+        css_class="rising-skills",
+        empty="Ingen kompetens når minimiantalen ännu (minst 20 annonser per period); se docs/skills.md.",
+    )
+    requirements = data.occupation_requirements
+    requirement_chart = charts.horizontal_bars(
+        "Krav i yrkena med flest lediga jobb (annonser senaste 12 mån)",
+        [f"{row[0]}: {row[1]}" for row in requirements],
+        [("Krav", [row[2] for row in requirements]), ("Meriterande", [row[3] for row in requirements])],
+        css_class="occupation-requirements",
+    )
+    reach = data.jobs_within_reach
+    reach_chart = charts.horizontal_bars(
+        "Jobb inom räckhåll per kommun (annonser senaste 12 mån)",
+        [row[0] for row in reach],
+        [("Inom räckhåll", [row[2] for row in reach]), ("Varav deltid eller lärling", [row[3] for row in reach])],
+        css_class="jobs-within-reach",
+    )
+    reach_rows = "".join(
+        f"<tr><td>{escape(r[0])}</td><td>{r[1]}</td><td>{r[2]}</td><td>{r[3]}</td>"
+        f"<td>{_count(r[4])}</td><td>{_count(r[5])}</td></tr>"
+        for r in reach
+    )
+    return f"""
+<section><h2>Kompetenser som efterfrågas</h2>{rising_chart}
+<p class="note">Andelen av länets annonser som nämner kompetensen (JobTechs berikning av annonstexten och
+arbetsgivarens krav) de senaste 12 månaderna mot de 12 månaderna före. Bara kompetenser som nämns i minst 20
+annonser i båda perioderna rangordnas, så att enstaka annonser inte hamnar i topp. Termer som taxonomin saknar
+räknas under sin egen benämning.</p>
+{requirement_chart}
+<p class="note">De fem yrkena med flest lediga jobb de senaste 12 månaderna och de kompetenser som deras annonser
+oftast kräver (must have) eller anger som meriterande (nice to have).</p></section>
+<section><h2>Jobb inom räckhåll</h2>{reach_chart}
+<p class="note">Annonser som varken kräver erfarenhet eller körkort/egen bil, per kommun, och hur många av dem som
+erbjuder deltid eller lärlingsplats. Bredvid: kommunens långtidsarbetslösa (mer än 12 månader) och arbetssökande
+med funktionsnedsättning som medför nedsatt arbetsförmåga, senaste månaden; antal under 5 visas inte (–).</p>
+<table><thead><tr><th>Kommun</th><th>Annonser</th><th>Inom räckhåll</th><th>Deltid/lärling</th>
+<th>Långtidsarbetslösa</th><th>Nedsatt arbetsförmåga</th></tr></thead><tbody>{reach_rows}</tbody></table></section>"""
 
 
 def _jobseeker_series(rows: list[tuple]) -> tuple[list[str], list[tuple[str, list[float | None]]]]:
@@ -155,7 +222,7 @@ till utbildningar med start under året vars inriktning och nivå leder till yrk
 summan ({suppressed} dolda kommunvärden i perioden).</p></section>
 <section><h2>Utbildningsutbud</h2>{education}
 <p class="note">Platser i utbildningstillfällen med start {year} eller senare, per inriktning (SUN 2020, nivå 1).
-</p></section>"""
+</p></section>{_skills_section(data)}"""
     return f"""<!DOCTYPE html>
 <html lang="sv"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

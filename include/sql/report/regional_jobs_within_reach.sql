@@ -1,0 +1,37 @@
+-- Jobs within reach per municipality of the county over the last 12 months, beside the newest
+-- month's long-term unemployed and job seekers with a reduced work capacity (counts below 5 are
+-- NULL in mart.jobseekers_monthly and stay so).
+with jobs as (
+    select
+        j.municipality_code,
+        sum(j.ads)::integer as ads,
+        sum(j.ads_within_reach)::integer as ads_within_reach,
+        sum(j.ads_within_reach_part_time_or_apprenticeship)::integer as part_time_or_apprenticeship
+    from mart.jobs_within_reach as j
+    where j.county_code = %(county_code)s and j.municipality_code is not null
+      and j.month > (select max(month) from mart.jobs_within_reach) - interval '12 months'
+    group by j.municipality_code
+),
+
+seekers as (
+    select
+        s.municipality_code,
+        max(s.jobseekers) filter (where s.group_code = 'long_term_12m') as long_term,
+        max(s.jobseekers) filter (where s.group_code = 'disability') as reduced_capacity
+    from mart.jobseekers_monthly as s
+    where s.county_code = %(county_code)s
+      and s.month = (select max(month) from mart.jobseekers_monthly where county_code = %(county_code)s)
+    group by s.municipality_code
+)
+
+select
+    m.municipality_name,
+    j.ads,
+    j.ads_within_reach,
+    j.part_time_or_apprenticeship,
+    s.long_term,
+    s.reduced_capacity
+from jobs as j
+inner join core.municipality as m using (municipality_code)
+left join seekers as s using (municipality_code)
+order by j.ads_within_reach desc, m.municipality_name
