@@ -23,8 +23,8 @@ select
     a.ad_id,
     r.requirement,
     'skills',
-    'bnch_' || lpad(pick.n::text, 3, '0') || '_' || lpad((pick.n %% 1000)::text, 3, '0'),
-    'bnch_' || lpad(pick.n::text, 3, '0') || '_' || lpad((pick.n %% 1000)::text, 3, '0'),
+    'bnch_' || lpad(pick.n::text, 4, '0'),
+    'bnch_' || lpad(pick.n::text, 4, '0'),
     'Kompetens ' || pick.n,
     r.weight
 from ads as a

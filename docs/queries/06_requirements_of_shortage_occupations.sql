@@ -1,6 +1,6 @@
 -- Vad kräver arbetsgivarna i de yrken där efterfrågan är större än utbildningsutbudet?
 -- What do employers require in the occupations in shortage (demand above education supply) in my county?
--- Shortage: the occupation's gap index is above 0 in the newest year of mart.competence_gap (README,
+-- Shortage: the occupation's gap index is above 0 in the newest year with vacancies in mart.competence_gap (README,
 -- "Competence gap"). Requirements: the skills the ads of the last 12 months require (must_have) or
 -- merit (nice_to_have), and how many of the occupation's ads mention each.
 -- Change: the county code ('03' = Uppsala län).
@@ -8,7 +8,7 @@ with shortage as (
     select g.ssyk4, g.vacancies, g.gap_index
     from mart.competence_gap as g
     where g.county_code = '03' and g.gap_index > 0
-      and g.period = (select max(period) from mart.competence_gap where county_code = '03' and gap_index is not null)
+      and g.period = (select max(period) from mart.competence_gap where county_code = '03' and vacancies > 0)
 ),
 
 recent as (

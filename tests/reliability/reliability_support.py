@@ -72,6 +72,7 @@ CORE_TARGETS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         ("month", "municipality_code", "programme", "target_group"),
         ("last_batch_id",),
     ),
+    "taxonomy_skills": ("core.skill", ("concept_id",), ("first_batch_id", "last_batch_id")),
 }
 # The taxonomy feed writes three dimensions, by the kind of concept.
 TAXONOMY_TARGETS = {
