@@ -193,7 +193,7 @@ def check_publication(conn=None) -> Publication:
     from vagled.sources.http import HttpSource
     from vagled.sql import load_sql
 
-    page = HttpSource(CONN_ID).fetch(PAGE_PATH, expect="text")
+    page = HttpSource(CONN_ID).fetch(PAGE_PATH, expect="html")
     loaded = None
     if conn is not None:
         row = conn.execute(load_sql("core/select_jobseekers_loaded_month")).fetchone()
