@@ -45,29 +45,81 @@ def _reconciles(conn) -> None:
     assert bad == []
 
 
-def test_jobseekers_month_loads_reconciles_and_reruns_as_a_no_op(airflow_db, upstreams, warehouse_conn):
-    dag = _dag("employment_agency_jobseekers")
-    conf = {"period_start": "2026-03-01", "period_end": "2026-04-01"}
-    assert dag.test(run_conf=conf).state == "success"
-    [(batch_id, status, received, loaded, quarantined, duplicates, _)] = _batches(warehouse_conn, "jobseekers")[-1:]
-    assert status == "succeeded" and received > 0
-    assert received == loaded + quarantined + duplicates
-    rows = warehouse_conn.execute(
-        "select count(*), count(distinct municipality_code), count(distinct group_code)"
-        " from core.jobseekers_monthly where month = '2026-03-01'"
-    ).fetchone()
-    assert rows[0] == loaded and rows[1] <= 52 and rows[2] == 5
-    raw = warehouse_conn.execute("select count(*) from raw.landed_payload where batch_id = %s", (batch_id,)).fetchone()
-    assert raw[0] == 1
-    snapshot = warehouse_conn.execute(
-        "select sum(xmin::text::bigint), count(*) from core.jobseekers_monthly"
-    ).fetchone()
+def _point_at(feedsim_factory, monkeypatch, **kwargs):
+    from vagled.feedsim.cli import connection_uris
 
-    assert dag.test(run_conf=conf).state == "success"
-    assert (
-        warehouse_conn.execute("select sum(xmin::text::bigint), count(*) from core.jobseekers_monthly").fetchone()
-        == snapshot
-    )
+    sim = feedsim_factory(**kwargs)
+    for conn_id, uri in connection_uris("127.0.0.1", sim.port).items():
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", uri)
+    return sim
+
+
+def _task_states(run) -> dict[str, str]:
+    return {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+
+
+def test_jobseekers_wait_then_load_the_whole_series_then_only_the_new_month(
+    airflow_db, feedsim_factory, warehouse_conn, monkeypatch
+):
+    dag = _dag("employment_agency_jobseekers")
+    before = len(_batches(warehouse_conn, "jobseekers"))
+
+    # 24 October: the occupational-area workbook is still a month behind: nothing is downloaded
+    _point_at(feedsim_factory, monkeypatch, now="2026-10-24T08:00:00")
+    run = dag.test()
+    assert run.state == "success"
+    states = _task_states(run)
+    assert states["check_publication"] == "success" and states["extract_jobseekers"] == "skipped"
+    assert len(_batches(warehouse_conn, "jobseekers")) == before
+
+    # 28 October: every workbook shows 2026-09: the first load takes the whole series
+    _point_at(feedsim_factory, monkeypatch, now="2026-10-28T08:00:00")
+    assert dag.test().state == "success"
+    batch_id, status, received, loaded, quarantined, duplicates, _ = _batches(warehouse_conn, "jobseekers")[-1]
+    assert status == "succeeded" and received == loaded + quarantined + duplicates
+    months = warehouse_conn.execute(
+        "select count(distinct month), min(month)::text, max(month)::text from core.jobseekers_monthly"
+    ).fetchone()
+    assert months == (13, "2025-09-01", "2026-09-01")
+    raw = warehouse_conn.execute("select count(*) from raw.landed_payload where batch_id = %s", (batch_id,)).fetchone()
+    assert raw[0] == 5
+    groups = {r[0] for r in warehouse_conn.execute("select distinct group_code from core.jobseekers_monthly")}
+    assert {"total", "age:18-24 år", "birth:Född utanför Sverige", "weak_position", "without_work_12m",
+            "labour_force", "sex:Kvinnor"} <= groups
+    assert any(g.startswith("occupational_area:") for g in groups)
+    assert any(g.startswith("education:") for g in groups)
+    # a county is its municipalities plus its residual rows; never less than their sum
+    short = warehouse_conn.execute(
+        "select count(*) from core.jobseekers_monthly c where c.area_level = 'county' and c.count_max < ("
+        " select sum(m.count_min) from core.jobseekers_monthly m join core.municipality k"
+        " on k.municipality_code = m.area_code where k.county_code = c.area_code and m.month = c.month"
+        " and m.group_code = c.group_code)"
+    ).fetchone()[0]
+    assert short == 0
+    residual = warehouse_conn.execute(
+        "select sum(c.count_min) - (select sum(m.count_min) from core.jobseekers_monthly m"
+        " join core.municipality k on k.municipality_code = m.area_code"
+        " where k.county_code = '03' and m.month = '2026-09-01' and m.group_code = 'total')"
+        " from core.jobseekers_monthly c where c.area_code = '03' and c.month = '2026-09-01' and c.group_code = 'total'"
+    ).fetchone()[0]
+    assert residual > 0, "the county's Uppgift saknas rows count towards it"
+
+    # rerun: nothing new on the page, nothing changes
+    snapshot = warehouse_conn.execute("select sum(xmin::text::bigint), count(*) from core.jobseekers_monthly").fetchone()
+    run = dag.test()
+    assert _task_states(run)["extract_jobseekers"] == "skipped"
+    assert warehouse_conn.execute(
+        "select sum(xmin::text::bigint), count(*) from core.jobseekers_monthly"
+    ).fetchone() == snapshot
+
+    # next month: only 2026-10 is published
+    _point_at(feedsim_factory, monkeypatch, now="2026-11-28T08:00:00")
+    assert dag.test().state == "success"
+    changed = warehouse_conn.execute(
+        "select distinct month::text from core.jobseekers_monthly where last_batch_id = ("
+        " select max(batch_id) from audit.load_batch where feed = 'jobseekers')"
+    ).fetchall()
+    assert changed == [("2026-10-01",)]
     _reconciles(warehouse_conn)
 
 

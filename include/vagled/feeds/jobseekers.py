@@ -73,7 +73,7 @@ LAYOUTS: dict[str, tuple[CacheLayout, ...]] = {
     "web-inskrivna-arbetslosa-tid-utan-arbete-lan-kom": (
         CacheLayout(
             "web-inskrivna-arbetslosa-tid-utan-arbete-lan-kom",
-            "KOMMUN",
+            "Utan arbete mer än 12 månader",
             "LÄN",
             "KOMMUN",
             (
