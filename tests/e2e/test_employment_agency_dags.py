@@ -153,50 +153,92 @@ def test_job_ads_increment_updates_and_removals(airflow_db, upstreams, warehouse
     _reconciles(warehouse_conn)
 
 
-def test_rate_limited_upstream_is_retried(airflow_db, feedsim_factory, warehouse_conn, monkeypatch):
-    from vagled.feedsim.cli import connection_uris
-
-    sim = feedsim_factory(faults=["http_429:2"])
-    for conn_id, uri in connection_uris("127.0.0.1", sim.port).items():
-        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", uri)
+def test_outlook_keeps_every_round_and_a_refetch_changes_nothing(airflow_db, feedsim_factory, warehouse_conn, monkeypatch):
     dag = _dag("employment_agency_outlook")
-    assert dag.test(run_conf={"period_start": "2025-01-01", "period_end": "2026-01-01"}).state == "success"
-    assert _batches(warehouse_conn, "occupational_outlook")[-1][1] == "succeeded"
+    _point_at(feedsim_factory, monkeypatch, now="2026-11-01T08:00:00", faults=["http_429:2"])
+    assert dag.test().state == "success"  # two 429s first: retried
+    batch_id, status, received, loaded, quarantined, duplicates, _ = _batches(warehouse_conn, "occupational_outlook")[-1]
+    assert status == "succeeded" and received == loaded + quarantined + duplicates
+    rounds = warehouse_conn.execute("select distinct omgang from core.occupational_outlook").fetchall()
+    assert rounds == [("2026-1",)]
+    # two barometer occupations share one SSYK code, each kept with its delvis mapping
+    shared = warehouse_conn.execute(
+        "select ssyk4, count(distinct yb_concept_id), array_agg(distinct delvis_helt) from core.occupational_outlook"
+        " where omgang = '2026-1' and lan = '03' group by ssyk4 having count(distinct yb_concept_id) > 1"
+    ).fetchall()
+    assert ("5120", 2, ["delvis"]) in shared
+    paradox = warehouse_conn.execute(
+        "select count(*) from core.occupational_outlook where rekryteringssituation = 'paradox'"
+        " and jsonb_array_length(paradox) > 0"
+    ).fetchone()[0]
+    unassessed = warehouse_conn.execute(
+        "select count(*) from core.occupational_outlook where rekryteringssituation is null and jobbmojligheter is null"
+    ).fetchone()[0]
+    assert paradox > 0 and unassessed > 0
+    areas = {r[0] for r in warehouse_conn.execute("select distinct lan from core.occupational_outlook")}
+    assert areas == {"00", "03", "04", "05", "18", "19"}
+
+    snapshot = warehouse_conn.execute("select sum(xmin::text::bigint), count(*) from core.occupational_outlook").fetchone()
+    _point_at(feedsim_factory, monkeypatch, now="2026-11-15T08:00:00")
+    assert dag.test().state == "success"
+    assert warehouse_conn.execute(
+        "select sum(xmin::text::bigint), count(*) from core.occupational_outlook"
+    ).fetchone() == snapshot
+
+    # a new round: a new batch whose rows join the earlier round's
+    _point_at(feedsim_factory, monkeypatch, now="2026-12-05T08:00:00")
+    assert dag.test().state == "success"
+    counts = dict(
+        warehouse_conn.execute("select omgang, count(*) from core.occupational_outlook group by omgang").fetchall()
+    )
+    assert set(counts) == {"2026-1", "2026-2"} and counts["2026-1"] == snapshot[1]
+    _reconciles(warehouse_conn)
 
 
-def test_bad_codes_are_quarantined_with_their_reason(airflow_db, feedsim_factory, warehouse_conn, monkeypatch):
-    from vagled.feedsim.cli import connection_uris
-
-    sim = feedsim_factory(faults=["bad_codes"])
-    for conn_id, uri in connection_uris("127.0.0.1", sim.port).items():
-        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", uri)
-    dag = _dag("employment_agency_jobseekers")
-    dag.test(run_conf={"period_start": "2026-05-01", "period_end": "2026-06-01"})
-    batch_id, status, received, loaded, quarantined, duplicates, _error = _batches(warehouse_conn, "jobseekers")[-1]
-    assert quarantined > 0
+def test_outlook_bad_codes_are_quarantined_and_drift_rejects(airflow_db, feedsim_factory, warehouse_conn, monkeypatch):
+    dag = _dag("employment_agency_outlook")
+    _point_at(feedsim_factory, monkeypatch, now="2026-11-01T08:00:00", faults=["bad_codes"])
+    dag.test()
+    batch_id, status, received, loaded, quarantined, duplicates, _error = _batches(warehouse_conn, "occupational_outlook")[-1]
+    assert quarantined > 0 and status == "succeeded"
     reasons = warehouse_conn.execute(
-        "select distinct r->>'expectation' from quarantine.record, jsonb_array_elements(reasons) r where batch_id = %s",
+        "select distinct r->>'column' from quarantine.record, jsonb_array_elements(reasons) r where batch_id = %s",
         (batch_id,),
     ).fetchall()
-    assert ("expect_column_values_to_be_in_set",) in reasons
-    assert status in ("succeeded", "rejected")
-    if status == "succeeded":
-        assert received == loaded + quarantined + duplicates
+    assert ("ssyk4",) in reasons
+
+    _point_at(feedsim_factory, monkeypatch, now="2026-11-01T08:00:00", faults=["schema_drift"])
+    assert dag.test().state == "failed"
+    batch_id, status, *_, error = _batches(warehouse_conn, "occupational_outlook")[-1]
+    assert status == "rejected" and "rekryteringssituation" in error
 
 
-def test_schema_drift_rejects_the_batch_and_loads_nothing(airflow_db, feedsim_factory, warehouse_conn, monkeypatch):
-    from vagled.feedsim.cli import connection_uris
+def test_jobseeker_faults_name_their_cause(airflow_db, feedsim_factory, warehouse_conn, monkeypatch):
+    dag = _dag("employment_agency_jobseekers")
+    warehouse_conn.execute("delete from core.jobseekers_monthly")
+    before = len(_batches(warehouse_conn, "jobseekers"))
 
-    sim = feedsim_factory(faults=["schema_drift"])
-    for conn_id, uri in connection_uris("127.0.0.1", sim.port).items():
-        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", uri)
-    before = warehouse_conn.execute("select count(*) from core.jobseekers_monthly").fetchone()[0]
-    run = _dag("employment_agency_jobseekers").test(run_conf={"period_start": "2026-07-01", "period_end": "2026-08-01"})
-    assert run.state == "failed"
-    batch_id, status, *_, error = _batches(warehouse_conn, "jobseekers")[-1]
-    assert status == "rejected" and "Antal" in error
-    assert warehouse_conn.execute("select count(*) from core.jobseekers_monthly").fetchone()[0] == before
-    assert (
-        warehouse_conn.execute("select count(*) from raw.landed_payload where batch_id = %s", (batch_id,)).fetchone()[0]
-        == 1
+    # the page lacks a workbook's link: the check fails with the prefix named, nothing is opened
+    _point_at(feedsim_factory, monkeypatch, now="2026-10-28T08:00:00", faults=["empty_page@af_statistics"])
+    run = dag.test()
+    assert run.state == "failed" and _task_states(run)["check_publication"] == "failed"
+    assert len(_batches(warehouse_conn, "jobseekers")) == before
+
+    # a workbook answered with an HTML page: not a ZIP, the batch fails with the reason
+    _point_at(
+        feedsim_factory, monkeypatch, now="2026-10-28T08:00:00",
+        faults=["wrong_content_type@af_statistics/download/"],
     )
+    assert dag.test().state == "failed"
+    _, status, *_, error = _batches(warehouse_conn, "jobseekers")[-1]
+    assert status == "failed" and "not a workbook" in error
+
+    # a renamed cache field: the batch is rejected, nothing published, the raw workbooks kept
+    _point_at(feedsim_factory, monkeypatch, now="2026-10-28T08:00:00", faults=["schema_drift"])
+    assert dag.test().state == "failed"
+    batch_id, status, *_, error = _batches(warehouse_conn, "jobseekers")[-1]
+    assert status == "rejected" and "INSAL" in error
+    assert warehouse_conn.execute("select count(*) from core.jobseekers_monthly").fetchone()[0] == 0
+    assert warehouse_conn.execute(
+        "select count(*) from raw.landed_payload where batch_id = %s", (batch_id,)
+    ).fetchone()[0] == 5
