@@ -1,5 +1,5 @@
 -- Var är efterfrågan större än utbildningsutbudet?
--- Where is demand higher than education supply? (gap_index above 0; the method is in the README)
+-- Where is demand higher than education supply? (gap_index above 0; the method is in docs/marts.md)
 -- Change: the year (2026); add "and g.county_code = '18'" for one county.
 select
     g.county_code,
@@ -8,7 +8,8 @@ select
     o.label_sv as occupation,
     g.vacancies,
     g.education_places_matched,
-    g.outlook_shortage,
+    g.recruitment_situation,
+    g.unemployed_occupational_area,
     g.gap_index
 from mart.competence_gap as g
 inner join core.county as c on c.county_code = g.county_code

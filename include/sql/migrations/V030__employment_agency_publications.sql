@@ -203,7 +203,7 @@ comment on materialized view mart.jobseekers_monthly is
     'Inskrivna arbetslösa per månad, område och grupp; intervall som når under 5 visas inte / '
     'registered unemployed per month, area and group; ranges that reach below 5 are suppressed';
 comment on column mart.jobseekers_monthly.month is 'Månad, första dagen / month, first day';
-comment on column mart.jobseekers_monthly.area_level is 'municipality | county | nation';
+comment on column mart.jobseekers_monthly.area_level is 'Nivå / level: municipality | county | nation';
 comment on column mart.jobseekers_monthly.area_code is 'Kommun, län eller 00 (riket) / municipality, county or 00 (nation)';
 comment on column mart.jobseekers_monthly.county_code is 'Län (00 för riket) / county (00 for the nation)';
 comment on column mart.jobseekers_monthly.municipality_code is 'Kommun; NULL för län och riket / municipality; NULL for county and nation';
