@@ -1,5 +1,5 @@
 -- Var är efterfrågan större än utbildningsutbudet?
--- Where is demand higher than education supply? (gap_index above 0; the method is in docs/marts.md)
+-- Where is demand higher than education supply? (gap_index above 0; the method is in the README)
 -- Change: the year (2026); add "and g.county_code = '18'" for one county.
 select
     g.county_code,

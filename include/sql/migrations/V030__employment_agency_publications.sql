@@ -225,7 +225,7 @@ comment on column mart.jobseekers_monthly.labour_force is
     'aldrig ett medel av andelar / the labour-force base: a rate is sum of numerators / sum of denominators, never an average';
 
 -- Demand against supply per year, county and occupation --------------------------------------------
--- Method (docs/marts.md, "Competence gap"): demand is the vacancies of ads published in the year;
+-- Method (README, "Competence gap"): demand is the vacancies of ads published in the year;
 -- education supply is the study places of intakes starting in the year whose SUN field (level 3)
 -- and level match the occupation (offerings without a SUN field or places count nothing); places
 -- of an intake matching several occupations are shared, 'helt' weighing 1 and 'delvis' 0.5. The
@@ -381,8 +381,8 @@ create unique index competence_gap_grain on mart.competence_gap (county_code, pe
 create index competence_gap_ssyk on mart.competence_gap (ssyk4, period);
 
 comment on materialized view mart.competence_gap is
-    'Efterfrågan mot utbud per år, län och yrke (metod i docs/marts.md) / '
-    'demand against supply per year, county and occupation (method in docs/marts.md)';
+    'Efterfrågan mot utbud per år, län och yrke (metod i README) / '
+    'demand against supply per year, county and occupation (method in the README)';
 comment on column mart.competence_gap.period is 'Kalenderår / calendar year';
 comment on column mart.competence_gap.county_code is 'Län / county';
 comment on column mart.competence_gap.ssyk4 is 'Yrke, SSYK 2012 fyrsiffrig / occupation, SSYK 2012 4-digit';
