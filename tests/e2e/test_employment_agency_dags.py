@@ -84,8 +84,15 @@ def test_jobseekers_wait_then_load_the_whole_series_then_only_the_new_month(
     raw = warehouse_conn.execute("select count(*) from raw.landed_payload where batch_id = %s", (batch_id,)).fetchone()
     assert raw[0] == 5
     groups = {r[0] for r in warehouse_conn.execute("select distinct group_code from core.jobseekers_monthly")}
-    assert {"total", "age:18-24 år", "birth:Född utanför Sverige", "weak_position", "without_work_12m",
-            "labour_force", "sex:Kvinnor"} <= groups
+    assert {
+        "total",
+        "age:18-24 år",
+        "birth:Född utanför Sverige",
+        "weak_position",
+        "without_work_12m",
+        "labour_force",
+        "sex:Kvinnor",
+    } <= groups
     assert any(g.startswith("occupational_area:") for g in groups)
     assert any(g.startswith("education:") for g in groups)
     # a county is its municipalities plus its residual rows; never less than their sum
@@ -105,12 +112,15 @@ def test_jobseekers_wait_then_load_the_whole_series_then_only_the_new_month(
     assert residual > 0, "the county's Uppgift saknas rows count towards it"
 
     # rerun: nothing new on the page, nothing changes
-    snapshot = warehouse_conn.execute("select sum(xmin::text::bigint), count(*) from core.jobseekers_monthly").fetchone()
+    snapshot = warehouse_conn.execute(
+        "select sum(xmin::text::bigint), count(*) from core.jobseekers_monthly"
+    ).fetchone()
     run = dag.test()
     assert _task_states(run)["extract_jobseekers"] == "skipped"
-    assert warehouse_conn.execute(
-        "select sum(xmin::text::bigint), count(*) from core.jobseekers_monthly"
-    ).fetchone() == snapshot
+    assert (
+        warehouse_conn.execute("select sum(xmin::text::bigint), count(*) from core.jobseekers_monthly").fetchone()
+        == snapshot
+    )
 
     # next month: only 2026-10 is published
     _point_at(feedsim_factory, monkeypatch, now="2026-11-28T08:00:00")
@@ -153,11 +163,13 @@ def test_job_ads_increment_updates_and_removals(airflow_db, upstreams, warehouse
     _reconciles(warehouse_conn)
 
 
-def test_outlook_keeps_every_round_and_a_refetch_changes_nothing(airflow_db, feedsim_factory, warehouse_conn, monkeypatch):
+def test_outlook_keeps_every_round_and_a_refetch_changes_nothing(
+    airflow_db, feedsim_factory, warehouse_conn, monkeypatch
+):
     dag = _dag("employment_agency_outlook")
     _point_at(feedsim_factory, monkeypatch, now="2026-11-01T08:00:00", faults=["http_429:2"])
     assert dag.test().state == "success"  # two 429s first: retried
-    batch_id, status, received, loaded, quarantined, duplicates, _ = _batches(warehouse_conn, "occupational_outlook")[-1]
+    _, status, received, loaded, quarantined, duplicates, _ = _batches(warehouse_conn, "occupational_outlook")[-1]
     assert status == "succeeded" and received == loaded + quarantined + duplicates
     rounds = warehouse_conn.execute("select distinct omgang from core.occupational_outlook").fetchall()
     assert rounds == [("2026-1",)]
@@ -178,12 +190,15 @@ def test_outlook_keeps_every_round_and_a_refetch_changes_nothing(airflow_db, fee
     areas = {r[0] for r in warehouse_conn.execute("select distinct lan from core.occupational_outlook")}
     assert areas == {"00", "03", "04", "05", "18", "19"}
 
-    snapshot = warehouse_conn.execute("select sum(xmin::text::bigint), count(*) from core.occupational_outlook").fetchone()
+    snapshot = warehouse_conn.execute(
+        "select sum(xmin::text::bigint), count(*) from core.occupational_outlook"
+    ).fetchone()
     _point_at(feedsim_factory, monkeypatch, now="2026-11-15T08:00:00")
     assert dag.test().state == "success"
-    assert warehouse_conn.execute(
-        "select sum(xmin::text::bigint), count(*) from core.occupational_outlook"
-    ).fetchone() == snapshot
+    assert (
+        warehouse_conn.execute("select sum(xmin::text::bigint), count(*) from core.occupational_outlook").fetchone()
+        == snapshot
+    )
 
     # a new round: a new batch whose rows join the earlier round's
     _point_at(feedsim_factory, monkeypatch, now="2026-12-05T08:00:00")
@@ -199,7 +214,7 @@ def test_outlook_bad_codes_are_quarantined_and_drift_rejects(airflow_db, feedsim
     dag = _dag("employment_agency_outlook")
     _point_at(feedsim_factory, monkeypatch, now="2026-11-01T08:00:00", faults=["bad_codes"])
     dag.test()
-    batch_id, status, received, loaded, quarantined, duplicates, _error = _batches(warehouse_conn, "occupational_outlook")[-1]
+    batch_id, status, *_counts, quarantined, _duplicates, _error = _batches(warehouse_conn, "occupational_outlook")[-1]
     assert quarantined > 0 and status == "succeeded"
     reasons = warehouse_conn.execute(
         "select distinct r->>'column' from quarantine.record, jsonb_array_elements(reasons) r where batch_id = %s",
@@ -226,7 +241,9 @@ def test_jobseeker_faults_name_their_cause(airflow_db, feedsim_factory, warehous
 
     # a workbook answered with an HTML page: not a ZIP, the batch fails with the reason
     _point_at(
-        feedsim_factory, monkeypatch, now="2026-10-28T08:00:00",
+        feedsim_factory,
+        monkeypatch,
+        now="2026-10-28T08:00:00",
         faults=["wrong_content_type@af_statistics/download/"],
     )
     assert dag.test().state == "failed"
@@ -239,6 +256,7 @@ def test_jobseeker_faults_name_their_cause(airflow_db, feedsim_factory, warehous
     batch_id, status, *_, error = _batches(warehouse_conn, "jobseekers")[-1]
     assert status == "rejected" and "INSAL" in error
     assert warehouse_conn.execute("select count(*) from core.jobseekers_monthly").fetchone()[0] == 0
-    assert warehouse_conn.execute(
-        "select count(*) from raw.landed_payload where batch_id = %s", (batch_id,)
-    ).fetchone()[0] == 5
+    assert (
+        warehouse_conn.execute("select count(*) from raw.landed_payload where batch_id = %s", (batch_id,)).fetchone()[0]
+        == 5
+    )

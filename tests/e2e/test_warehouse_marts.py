@@ -96,10 +96,13 @@ def test_every_mart_is_built_and_reconciles_with_core(marts_built, warehouse_con
     per_county_month = warehouse_conn.execute(
         "select county_code, month, sum(ads) from mart.job_ads_monthly group by 1, 2 order by 1, 2"
     ).fetchall()
-    assert per_county_month == warehouse_conn.execute(
-        "select county_code, date_trunc('month', publication_date at time zone 'Europe/Stockholm')::date, count(*)"
-        " from core.job_ad where publication_date is not null group by 1, 2 order by 1, 2"
-    ).fetchall()
+    assert (
+        per_county_month
+        == warehouse_conn.execute(
+            "select county_code, date_trunc('month', publication_date at time zone 'Europe/Stockholm')::date, count(*)"
+            " from core.job_ad where publication_date is not null group by 1, 2 order by 1, 2"
+        ).fetchall()
+    )
 
     # job seekers: one row per core row; ranges that reach below 5 never shown, the rest exactly core's
     assert _one(warehouse_conn, "select count(*) from mart.jobseekers_monthly") == _one(
@@ -117,17 +120,23 @@ def test_every_mart_is_built_and_reconciles_with_core(marts_built, warehouse_con
         " from core.jobseekers_monthly",
     )
     assert suppressed > 0  # feedsim's small municipalities have small groups: the rule was exercised
-    assert _one(
-        warehouse_conn,
-        "select count(*) from mart.jobseekers_monthly"
-        " where jobseekers_min < 5 or (suppressed and (jobseekers_min, jobseekers_max) is not null)",
-    )[0] == 0
+    assert (
+        _one(
+            warehouse_conn,
+            "select count(*) from mart.jobseekers_monthly"
+            " where jobseekers_min < 5 or (suppressed and (jobseekers_min, jobseekers_max) is not null)",
+        )[0]
+        == 0
+    )
     # rates come from numerators and denominators: the base is beside every municipality's count
-    assert _one(
-        warehouse_conn,
-        "select count(*) from mart.jobseekers_monthly where area_level = 'municipality' and group_code = 'total'"
-        " and labour_force is null",
-    )[0] == 0
+    assert (
+        _one(
+            warehouse_conn,
+            "select count(*) from mart.jobseekers_monthly where area_level = 'municipality' and group_code = 'total'"
+            " and labour_force is null",
+        )[0]
+        == 0
+    )
 
     # education supply: every offering not withdrawn before it started, and its places
     assert _one(warehouse_conn, "select sum(offerings), sum(places) from mart.education_supply") == _one(
@@ -142,11 +151,14 @@ def test_every_mart_is_built_and_reconciles_with_core(marts_built, warehouse_con
     )
 
     # competence gap: demand is every vacancy with an occupation; supply shares each matched place once
-    assert _one(warehouse_conn, "select sum(vacancies) from mart.competence_gap")[0] == _one(
-        warehouse_conn,
-        "select sum(coalesce(number_of_vacancies, 1)) from core.job_ad"
-        " where publication_date is not null and ssyk4 is not null",
-    )[0]
+    assert (
+        _one(warehouse_conn, "select sum(vacancies) from mart.competence_gap")[0]
+        == _one(
+            warehouse_conn,
+            "select sum(coalesce(number_of_vacancies, 1)) from core.job_ad"
+            " where publication_date is not null and ssyk4 is not null",
+        )[0]
+    )
     places_in_mart, gap_rows = _one(
         warehouse_conn, "select sum(education_places_matched), count(*) from mart.competence_gap"
     )
@@ -170,7 +182,9 @@ def test_every_mart_is_built_and_reconciles_with_core(marts_built, warehouse_con
     assert bad_index == 0
 
     # the outlook is the barometer's category, never a number; the supply side is the area's unemployed
-    categories = {r[0] for r in warehouse_conn.execute("select distinct recruitment_situation from mart.competence_gap")}
+    categories = {
+        r[0] for r in warehouse_conn.execute("select distinct recruitment_situation from mart.competence_gap")
+    }
     assert categories - {None} and categories <= {None, "överskott", "balans", "brist", "paradox", "olika"}
     # 5120 has two barometer occupations, both 'delvis': the mart says so and lists both
     assert _one(
@@ -210,8 +224,7 @@ def test_refresh_never_blocks_readers_who_see_old_or_new_never_a_mix(marts_built
         ad_id = _one(reader, "select ad_id from core.job_ad where publication_date is not null limit 1")[0]
         with psycopg.connect(url) as writer:  # one open transaction: a load and the refresh, not committed
             writer.execute(
-                "update core.job_ad set number_of_vacancies = coalesce(number_of_vacancies, 1) + 1000"
-                " where ad_id = %s",
+                "update core.job_ad set number_of_vacancies = coalesce(number_of_vacancies, 1) + 1000 where ad_id = %s",
                 (ad_id,),
             )
             refresh_mart(writer, "job_ads_monthly")
@@ -370,9 +383,12 @@ def test_no_analyst_reads_a_job_seeker_count_below_five_from_any_relation(analys
                     small = [row[i] for row in rows if row[i] is not None and row[i] < 5]
                     assert small == [], (county, relation, column, small[:5])
             # the planner's statistics of the facts are not readable either
-            assert _one(
-                conn, "select count(*) from pg_stats where schemaname = 'core' and tablename = 'jobseekers_monthly'"
-            )[0] == 0
+            assert (
+                _one(
+                    conn, "select count(*) from pg_stats where schemaname = 'core' and tablename = 'jobseekers_monthly'"
+                )[0]
+                == 0
+            )
 
 
 @pytest.mark.parametrize("query_file", sorted(p.name for p in QUERIES_DIR.glob("*.sql")))

@@ -28,7 +28,9 @@ def _geo(warehouse_conn):
     from vagled.feeds.jobseekers import Geography
 
     counties = warehouse_conn.execute("select county_code, county_name from core.county").fetchall()
-    munis = warehouse_conn.execute("select municipality_code, municipality_name, county_code from core.municipality").fetchall()
+    munis = warehouse_conn.execute(
+        "select municipality_code, municipality_name, county_code from core.municipality"
+    ).fetchall()
     return Geography.from_rows(counties, munis)
 
 
@@ -63,7 +65,9 @@ def test_before_the_23rd_nothing_new_is_seen(sim_at):
     from vagled.sources.http import HttpSource
 
     sim_at("2026-10-20T12:00:00")
-    body = HttpSource("af_statistics").fetch("statistik/sok-statistik/tidigare-statistik-tidsserier", expect="html").body
+    body = (
+        HttpSource("af_statistics").fetch("statistik/sok-statistik/tidigare-statistik-tidsserier", expect="html").body
+    )
     decision = decide(newest_links(body), "2026-08")
     assert decision.status == "loaded" and decision.month == "2026-08"
 
@@ -98,7 +102,9 @@ def test_pivot_caches_stream_with_names_mapped_and_below_five_as_a_range(warehou
     months = {r["month"] for r in records}
     assert len(months) == 13 and max(months).isoformat() == "2026-09-01"
     # the nation sums every raw row, other counties and residual rows included
-    uppsala = [r for r in records if r["municipality_code"] == "0380" and r["month"] == max(months) and r["field"] == "ALDGR"]
+    uppsala = [
+        r for r in records if r["municipality_code"] == "0380" and r["month"] == max(months) and r["field"] == "ALDGR"
+    ]
     nation = [r for r in records if r["county_code"] == "00" and r["month"] == max(months) and r["field"] == "ALDGR"]
     assert sum(r["count_min"] for r in nation) > 20 * sum(r["count_min"] for r in uppsala) > 0
 
@@ -124,10 +130,14 @@ def test_an_unmappable_name_is_quarantined_with_the_name(warehouse_conn):
 def test_a_visible_sheet_is_read_when_a_workbook_has_no_cache(warehouse_conn):
     from vagled.feeds.jobseekers import parse_workbook
 
-    records = list(parse_workbook(_workbook("web-inskrivna-arbetslosa-tid-utan-arbete-lan-kom"), "", _geo(warehouse_conn)))
+    records = list(
+        parse_workbook(_workbook("web-inskrivna-arbetslosa-tid-utan-arbete-lan-kom"), "", _geo(warehouse_conn))
+    )
     dims = {r["dimension"] for r in records}
     assert dims == {"without_work_6m", "without_work_12m", "without_work_24m"}
-    assert all(r["count_max"] >= r["count_min"] > 0 and r["municipality_code"] for r in records if r["county_code"] != "00")
+    assert all(
+        r["count_max"] >= r["count_min"] > 0 and r["municipality_code"] for r in records if r["county_code"] != "00"
+    )
 
 
 def test_a_renamed_cache_field_and_a_file_that_is_not_a_zip_are_refused(warehouse_conn):

@@ -95,8 +95,14 @@ LAYOUTS: dict[str, tuple[CacheLayout, ...]] = {
     ),
     "web-arbetslosa-yrkesomrade": (
         CacheLayout(
-            "web-arbetslosa-yrkesomrade", "YRKESOMRÅDE", "LÄN", "KOMMUN", (("KVAR", ""),), "occupational_area",
-            "YRKESOMRÅDE", "KÖN",
+            "web-arbetslosa-yrkesomrade",
+            "YRKESOMRÅDE",
+            "LÄN",
+            "KOMMUN",
+            (("KVAR", ""),),
+            "occupational_area",
+            "YRKESOMRÅDE",
+            "KÖN",
         ),
     ),
     "web-inskrivna-arbetslosa-andel-av-bas": (
@@ -105,8 +111,12 @@ LAYOUTS: dict[str, tuple[CacheLayout, ...]] = {
             "TOTAK",
             "LAN",
             "KOM",
-            (("TOTAK", "labour_force"), ("KVIAK", "labour_force_women"), ("MANAK", "labour_force_men"),
-             ("UNGAK", "labour_force_18_24")),
+            (
+                ("TOTAK", "labour_force"),
+                ("KVIAK", "labour_force_women"),
+                ("MANAK", "labour_force_men"),
+                ("UNGAK", "labour_force_18_24"),
+            ),
         ),
     ),
 }

@@ -233,13 +233,13 @@ class Cache:
             f'<cacheSource type="worksheet"><worksheetSource ref="A1:{chr(64 + len(self.fields))}{self.count + 1}" '
             f'sheet={quoteattr(sheet)}/></cacheSource><cacheFields count="{len(self.fields)}">{"".join(fields)}'
             "</cacheFields></pivotCacheDefinition>"
-        ).encode("utf-8")
+        ).encode()
 
     def records_xml(self) -> bytes:
         return (
             f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<pivotCacheRecords xmlns="{MAIN_NS}" '
             f'xmlns:r="{REL_NS}" count="{self.count}">{self.records.getvalue()}</pivotCacheRecords>'
-        ).encode("utf-8")
+        ).encode()
 
 
 def _cell(ref: str, value: str | int) -> str:
@@ -260,7 +260,7 @@ def sheet_xml(rows: list[list[str | int]]) -> bytes:
     return (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN_NS}" '
         f'xmlns:r="{REL_NS}"><sheetData>{body}</sheetData></worksheet>'
-    ).encode("utf-8")
+    ).encode()
 
 
 def workbook(sheets: list[tuple[str, bytes, str]], caches: list[Cache]) -> bytes:
@@ -279,9 +279,7 @@ def workbook(sheets: list[tuple[str, bytes, str]], caches: list[Cache]) -> bytes
                 f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/vnd.openxmlformats-'
                 'officedocument.spreadsheetml.worksheet+xml"/>'
             )
-            rels.append(
-                f'<Relationship Id="rId{i}" Type="{REL_NS}/worksheet" Target="worksheets/sheet{i}.xml"/>'
-            )
+            rels.append(f'<Relationship Id="rId{i}" Type="{REL_NS}/worksheet" Target="worksheets/sheet{i}.xml"/>')
             hidden = ' state="hidden"' if state == "hidden" else ""
             sheet_tags.append(f'<sheet name={quoteattr(name)} sheetId="{i}"{hidden} r:id="rId{i}"/>')
         cache_tags = []
@@ -442,10 +440,15 @@ def build(req: Request, prefix: str, ym: tuple[int, int]) -> bytes:
                 base = round(population(code, m[0]) * 0.62)
                 women = round(base * 0.48)
                 cache.add([period(m), lan, kom, base, women, base - women, round(base * 0.14)])
-        return workbook([("Info", _info_sheet("Inskrivna arbetslösa, andel av registerbaserad arbetskraft"), "visible")], [cache])
+        return workbook(
+            [("Info", _info_sheet("Inskrivna arbetslösa, andel av registerbaserad arbetskraft"), "visible")], [cache]
+        )
 
     if prefix == "web-inskrivna-arbetslosa-tid-utan-arbete-lan-kom":
-        header = ["PERIOD", "LÄN", "KOMMUN"] + [
+        header = [
+            "PERIOD",
+            "LÄN",
+            "KOMMUN",
             "Utan arbete mer än 6 månader",
             "Utan arbete mer än 12 månader",
             "Utan arbete mer än 24 månader",
@@ -469,7 +472,9 @@ def build(req: Request, prefix: str, ym: tuple[int, int]) -> bytes:
                 six = round(total * r.uniform(0.45, 0.6))
                 twelve = round(six * r.uniform(0.6, 0.75))
                 two = round(twelve * r.uniform(0.45, 0.6))
-                rows.append([period(m), lan, muni_name(kom, (prefix, m, code)), _value(six), _value(twelve), _value(two)])
+                rows.append(
+                    [period(m), lan, muni_name(kom, (prefix, m, code)), _value(six), _value(twelve), _value(two)]
+                )
         sheets = [("Total", sheet_xml(rows), "visible"), ("Data", sheet_xml([["hidden helper"]]), "hidden")]
         return workbook(sheets, [])
 

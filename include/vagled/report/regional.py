@@ -136,9 +136,9 @@ def render_report(data: RegionalReportData, *, generated_at: datetime | None = N
         suppressed = sum(row[3] for row in data.jobseeker_groups)
         gap_rows = "".join(
             f"<tr><td>{escape(r[0])}</td><td>{escape(r[1])}</td><td>{r[2]}</td><td>{_decimal(r[3], 1)}</td>"
-            f"<td class=\"recruitment\">{escape(r[4] or 'ej bedömd')}"
+            f'<td class="recruitment">{escape(r[4] or "ej bedömd")}'
             f"{' (delvis)' if r[4] and r[6] == 'delvis' else ''}</td>"
-            f"<td>{escape(r[7] or '')}</td><td class=\"unemployed-area\">{'' if r[8] is None else r[8]}</td>"
+            f'<td>{escape(r[7] or "")}</td><td class="unemployed-area">{"" if r[8] is None else r[8]}</td>'
             f"<td>{_decimal(r[5], 2)}</td></tr>"
             for r in data.gap
         )
@@ -153,7 +153,8 @@ till utbildningar med start under året vars inriktning och nivå leder till yrk
 (SUN 2020 → SSYK 2012); en utbildning som leder till flera yrken delar sina platser mellan dem.
 Rekryteringssituationen är Yrkesbarometerns bedömning (kategorier, inget index) i årets senaste omgång;
 "delvis" när bara delvis motsvarande barometeryrken finns för koden. Arbetslösa i yrkesområdet är
-inskrivna arbetslösa i hela yrkesområdet i länet, årets senaste månad (inte per yrke; tomt när det kan vara under 5).</p>
+inskrivna arbetslösa i hela yrkesområdet i länet, årets senaste månad (inte per yrke; tomt när det
+kan vara under 5).</p>
 <table class="competence-gap-table"><thead><tr><th>SSYK</th><th>Yrke</th><th>Lediga jobb</th><th>Platser</th>
 <th>Rekryteringssituation</th><th>Yrkesområde</th><th>Arbetslösa i yrkesområdet</th>
 <th>Gapindex</th></tr></thead><tbody>{gap_rows}</tbody></table></section>

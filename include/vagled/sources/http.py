@@ -154,7 +154,8 @@ class HttpSource:
         """Fetch one resource completely, or raise.
 
         Args:
-            expect: ``json`` (the body must parse as JSON), ``html`` (a whole HTML page), ``text`` (any text type), ``lines``
+            expect: ``json`` (the body must parse as JSON), ``html`` (a whole HTML page), ``text``
+                (any text type), ``lines``
                 (text that ends at a line end, as every complete CSV file does: a body cut short
                 is retried) or ``bytes``.
 
