@@ -265,7 +265,10 @@ class Geography:
         c = {}
         for code, name in counties:
             c[_norm(name)] = code
-            c[_norm(name.removesuffix(" län"))] = code
+            short = name.removesuffix(" län")
+            c[_norm(short)] = code
+            if short != name and short.endswith("s"):
+                c[_norm(short[:-1])] = code  # "Västmanlands län" is written "Västmanland"
             c[_norm(f"{code} {name}")] = code
         m, by_name, county_of = {}, {}, {}
         for code, name, county in municipalities:

@@ -340,6 +340,7 @@ def _area_names(county: str, county_name: str, code: str, style: str) -> tuple[s
     """The county and municipality as the workbook writes them (names only, never a bare code)."""
     muni = reference().municipality_by_code[code].name if code else RESIDUAL
     short = county_name.removesuffix(" län")
+    short = short[:-1] if short != county_name and short.endswith("s") else short  # "Västmanland"
     if style == "code":  # "03 Uppsala län", "0380 Uppsala"
         return f"{county} {county_name}", (f"{code} {muni}" if code else RESIDUAL)
     if style == "short":  # "Uppsala", "Uppsala " (trailing spaces, as exported)
