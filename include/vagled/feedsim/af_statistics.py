@@ -438,7 +438,7 @@ def build(req: Request, prefix: str, ym: tuple[int, int]) -> bytes:
                 if not code:
                     continue
                 lan, kom = _area_names(county, cname, code, "code")
-                base = round(population(code, m[0]) * 0.62)
+                base = round(population(code, m[0]) * (0.6 + unit(seed, "afs-base", code, m) * 0.04))
                 women = round(base * 0.48)
                 cache.add([period(m), lan, kom, base, women, base - women, round(base * 0.14)])
         return workbook(
