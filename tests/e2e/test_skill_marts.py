@@ -349,5 +349,9 @@ def test_the_report_shows_skills_and_jobs_within_reach_in_chromium(skills_built,
         " and month > (select max(month) from mart.jobs_within_reach) - interval '12 months'"
     ).fetchone()[0]
     assert page.locator("section:has(svg.jobs-within-reach) tbody tr").count() == municipalities
+    # the job seekers beside them: far from work and long-term unemployed, never a count below 5
+    cells = page.locator("section:has(svg.jobs-within-reach) tbody tr td:nth-child(n+5)").all_text_contents()
+    assert cells and all(c == "–" or int(c) >= 5 for c in cells)
+    assert any(c != "–" for c in cells), "feedsim's larger municipalities have counts to show"
     assert errors == [] and all(url.startswith("file://") for url in requested)
     page.close()

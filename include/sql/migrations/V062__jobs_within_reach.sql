@@ -1,8 +1,9 @@
 -- Jobs within reach for people far from the labour market: per month, workplace municipality and
 -- occupation, the ads that ask for no experience, no driving licence (nor an own car), and those
 -- that offer part time or an apprenticeship (docs/skills.md, "Jobs within reach"). The
--- municipality's job seekers are set beside them by joining mart.jobseekers_monthly on month and
--- municipality (docs/queries/07_jobs_within_reach_in_my_county.sql), where small counts are suppressed.
+-- municipality's registered unemployed with a weak competitive position and those without work
+-- for more than 12 months are set beside them from mart.jobseekers_monthly, on month and
+-- municipality (docs/queries/07, the report), where a count that could be below 5 is never shown.
 create materialized view mart.jobs_within_reach as
 with ads as (
     select

@@ -1,6 +1,6 @@
 -- Jobs within reach per municipality of the county over the last 12 months, beside the newest
--- month's long-term unemployed and job seekers with a reduced work capacity (counts below 5 are
--- NULL in mart.jobseekers_monthly and stay so).
+-- month's registered unemployed with a weak competitive position and those without work for more
+-- than 12 months (a count that could be below 5 is NULL in mart.jobseekers_monthly and stays so).
 with jobs as (
     select
         j.municipality_code,
@@ -16,11 +16,15 @@ with jobs as (
 seekers as (
     select
         s.municipality_code,
-        max(s.jobseekers) filter (where s.group_code = 'long_term_12m') as long_term,
-        max(s.jobseekers) filter (where s.group_code = 'disability') as reduced_capacity
+        max(s.jobseekers_min) filter (where s.group_code = 'weak_position') as weak_position,
+        max(s.jobseekers_min) filter (where s.group_code = 'without_work_12m') as long_term
     from mart.jobseekers_monthly as s
-    where s.county_code = %(county_code)s
-      and s.month = (select max(month) from mart.jobseekers_monthly where county_code = %(county_code)s)
+    where s.county_code = %(county_code)s and s.area_level = 'municipality'
+      and s.group_code in ('weak_position', 'without_work_12m')
+      and s.month = (
+          select max(month) from mart.jobseekers_monthly
+          where county_code = %(county_code)s and group_code in ('weak_position', 'without_work_12m')
+      )
     group by s.municipality_code
 )
 
@@ -29,8 +33,8 @@ select
     j.ads,
     j.ads_within_reach,
     j.part_time_or_apprenticeship,
-    s.long_term,
-    s.reduced_capacity
+    s.weak_position,
+    s.long_term
 from jobs as j
 inner join core.municipality as m using (municipality_code)
 left join seekers as s using (municipality_code)

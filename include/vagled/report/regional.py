@@ -147,10 +147,12 @@ räknas under sin egen benämning.</p>
 oftast kräver (must have) eller anger som meriterande (nice to have).</p></section>
 <section><h2>Jobb inom räckhåll</h2>{reach_chart}
 <p class="note">Annonser som varken kräver erfarenhet eller körkort/egen bil, per kommun, och hur många av dem som
-erbjuder deltid eller lärlingsplats. Bredvid: kommunens långtidsarbetslösa (mer än 12 månader) och arbetssökande
-med funktionsnedsättning som medför nedsatt arbetsförmåga, senaste månaden; antal under 5 visas inte (–).</p>
+erbjuder deltid eller lärlingsplats. Bredvid: kommunens inskrivna arbetslösa med svag konkurrensförmåga (där ingår
+funktionsnedsättning som medför nedsatt arbetsförmåga) och de som varit utan arbete mer än 12 månader, senaste
+månaden; ett antal som kan vara under 5 visas inte (–).</p>
 <table><thead><tr><th>Kommun</th><th>Annonser</th><th>Inom räckhåll</th><th>Deltid/lärling</th>
-<th>Långtidsarbetslösa</th><th>Nedsatt arbetsförmåga</th></tr></thead><tbody>{reach_rows}</tbody></table></section>"""
+<th>Svag konkurrensförmåga</th><th>Utan arbete &gt; 12 mån</th></tr></thead>
+<tbody>{reach_rows}</tbody></table></section>"""
 
 
 def _jobseeker_series(rows: list[tuple]) -> tuple[list[str], list[tuple[str, list[float | None]]]]:
@@ -192,7 +194,7 @@ def render_report(data: RegionalReportData, *, generated_at: datetime | None = N
             right_label="fler lediga jobb",
         )
         months, series = _jobseeker_series(data.jobseeker_groups)
-        jobseekers = charts.lines("Inskrivna arbetssökande per grupp", months, series, css_class="jobseeker-groups")
+        jobseekers = charts.lines("Inskrivna arbetslösa per grupp", months, series, css_class="jobseeker-groups")
         supply = data.education_supply
         education = charts.horizontal_bars(
             f"Utbildningsplatser per inriktning, start {year} och senare",
@@ -203,7 +205,10 @@ def render_report(data: RegionalReportData, *, generated_at: datetime | None = N
         suppressed = sum(row[3] for row in data.jobseeker_groups)
         gap_rows = "".join(
             f"<tr><td>{escape(r[0])}</td><td>{escape(r[1])}</td><td>{r[2]}</td><td>{_decimal(r[3], 1)}</td>"
-            f"<td>{_decimal(r[4], 2)}</td><td>{_decimal(r[5], 2)}</td></tr>"
+            f'<td class="recruitment">{escape(r[4] or "ej bedömd")}'
+            f"{' (delvis)' if r[4] and r[6] == 'delvis' else ''}</td>"
+            f'<td>{escape(r[7] or "")}</td><td class="unemployed-area">{"" if r[8] is None else r[8]}</td>'
+            f"<td>{_decimal(r[5], 2)}</td></tr>"
             for r in data.gap
         )
         body = f"""
@@ -214,12 +219,18 @@ samma månader året innan. En annons utan angivet antal räknas som ett jobb.</
 <p class="note">Gapindex = (lediga jobb − matchade utbildningsplatser) / (lediga jobb + platser), för
 {data.gap_year}: det senaste året med både lediga jobb och utbildningsplatser i länet. Platserna hör
 till utbildningar med start under året vars inriktning och nivå leder till yrket enligt matchningstabellen
-(SUN 2020 → SSYK 2012); en utbildning som leder till flera yrken delar sina platser mellan dem.</p>
-<table><thead><tr><th>SSYK</th><th>Yrke</th><th>Lediga jobb</th><th>Platser</th><th>Bristindex</th>
+(SUN 2020 → SSYK 2012); en utbildning som leder till flera yrken delar sina platser mellan dem.
+Rekryteringssituationen är Yrkesbarometerns bedömning (kategorier, inget index) i årets senaste omgång;
+"delvis" när bara delvis motsvarande barometeryrken finns för koden. Arbetslösa i yrkesområdet är
+inskrivna arbetslösa i hela yrkesområdet i länet, årets senaste månad (inte per yrke; tomt när det
+kan vara under 5).</p>
+<table class="competence-gap-table"><thead><tr><th>SSYK</th><th>Yrke</th><th>Lediga jobb</th><th>Platser</th>
+<th>Rekryteringssituation</th><th>Yrkesområde</th><th>Arbetslösa i yrkesområdet</th>
 <th>Gapindex</th></tr></thead><tbody>{gap_rows}</tbody></table></section>
 <section><h2>Arbetssökande</h2>{jobseekers}
-<p class="note">Summan av kommunernas antal per grupp. Antal under 5 i en kommun visas aldrig och ingår inte i
-summan ({suppressed} dolda kommunvärden i perioden).</p></section>
+<p class="note">Inskrivna arbetslösa i hela länet per grupp (kommunerna och raderna "Uppgift saknas"). Värden
+som kan vara under 5 visas aldrig ({suppressed} dolda värden i perioden); "svag konkurrensförmåga" omfattar
+funktionsnedsättning, som inte publiceras som eget antal per kommun.</p></section>
 <section><h2>Utbildningsutbud</h2>{education}
 <p class="note">Platser i utbildningstillfällen med start {year} eller senare, per inriktning (SUN 2020, nivå 1).
 </p></section>{_skills_section(data)}"""
