@@ -2,11 +2,13 @@
 
 A warehouse of its own (``$VAGLED_HOME/bench/queries``, kept between runs) holds ten years of job
 ads at national volume (about a million a year, every municipality of the country, no free text),
-and beside them what the other marts read at the same scale: job seekers per month, municipality
-and group, the occupational outlook per half-year, county and occupation, and education
-providers with their intakes. The rows are generated in SQL (bench/sql/generate_*.sql) in one
-session that skips the foreign-key triggers (its rows take their codes from the dimensions), then
-the marts are built with vagled.marts.refresh_marts, as the warehouse_marts DAG builds them.
+with what each ad says about skills (two enriched skill terms, a must-have and a nice-to-have
+skill, over the taxonomy's ~6 000 skills), and beside them what the other marts read at the same
+scale: job seekers per month, municipality and group, the occupational outlook per half-year,
+county and occupation, and education providers with their intakes. The rows are generated in
+SQL (bench/sql/generate_*.sql) in one session that skips the foreign-key triggers (its rows take
+their codes from the dimensions), then the marts are built with vagled.marts.refresh_marts, as
+the warehouse_marts DAG builds them.
 
 Every query runs as an analyst login (a member of analyst_03, so row-level security applies as
 for a region's analyst): a few runs to warm the cache, then timed runs; median and p95 per query.
@@ -37,9 +39,10 @@ CONN_ID = "bench_queries"
 # Ten years up to feedsim's "now" (2026-11-01), which the documented queries' example values follow.
 LAST_DAY = date(2026, 10, 31)
 FIRST_DAY = date(2016, 11, 1)
-ADS_PER_YEAR = 1_000_000
+# National volume; VAGLED_BENCH_QUERY_ADS_PER_YEAR sets a smaller one on a machine without the time.
+ADS_PER_YEAR = int(os.environ.get("VAGLED_BENCH_QUERY_ADS_PER_YEAR") or 1_000_000)
 OFFERINGS_PER_YEAR = 60_000
-DATA_VERSION = 2  # bump when the generated data or the marts change, so that kept warehouses are rebuilt
+DATA_VERSION = 3  # bump when the generated data or the marts change, so that kept warehouses are rebuilt
 WARM_UP_RUNS = 3
 TIMED_RUNS = 30
 ANALYST = "bench_analyst_03"
@@ -87,8 +90,8 @@ def build(warehouse, *, log=print) -> dict:
     started = time.monotonic()
     with psycopg.connect(warehouse.admin_conninfo(), dbname="vagled", autocommit=True) as conn:
         conn.execute(
-            "truncate core.job_ad, core.jobseekers_monthly, core.occupational_outlook, "
-            "core.education_offering, core.education_provider"
+            "truncate core.job_ad_keyword, core.job_ad_requirement, core.job_ad, core.skill_esco_match, core.skill, "
+            "core.jobseekers_monthly, core.occupational_outlook, core.education_offering, core.education_provider"
         )
         batch_id = conn.execute(
             "insert into audit.load_batch (feed, run_id, status) values ('bench_history', 'bench', 'running') "
@@ -111,6 +114,8 @@ def build(warehouse, *, log=print) -> dict:
             conn.execute("set local session_replication_role = replica")
             for name in (
                 "generate_job_ads",
+                "generate_skills",
+                "generate_job_ad_skills",
                 "generate_jobseekers",
                 "generate_outlook",
                 "generate_education_providers",
@@ -124,7 +129,15 @@ def build(warehouse, *, log=print) -> dict:
             "status = 'succeeded', finished_at = now() where batch_id = %s",
             (batch_id,),
         )
-        for table in ("job_ad", "jobseekers_monthly", "occupational_outlook", "education_offering"):
+        for table in (
+            "job_ad",
+            "job_ad_keyword",
+            "job_ad_requirement",
+            "skill",
+            "jobseekers_monthly",
+            "occupational_outlook",
+            "education_offering",
+        ):
             conn.execute(f"vacuum analyze core.{table}")
     with psycopg.connect(warehouse.url(), autocommit=True) as conn:
         marts = refresh_marts(conn)

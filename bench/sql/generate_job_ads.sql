@@ -30,6 +30,7 @@ insert into core.job_ad (
     ad_id, headline, employer_name, employer_org_number, ssyk4, occupation_concept_id, occupation_label,
     municipality_code, county_code, number_of_vacancies, publication_date, last_publication_date,
     application_deadline, removed_at, changed_at, employment_type, working_hours_type,
+    experience_required, driving_license_required, access_to_own_car,
     first_batch_id, last_batch_id
 )
 select
@@ -50,6 +51,9 @@ select
     published + (2 + chance * 40) * interval '1 day',
     case when chance < 0.85 then 'Vanlig anställning' else 'Behovsanställning' end,
     case when chance < 0.75 then 'Heltid' else 'Deltid' end,
+    random() < 0.6,
+    random() < 0.15,
+    random() < 0.1,
     %(batch_id)s,
     %(batch_id)s
 from ads

@@ -8,7 +8,8 @@ select
     o.label_sv as occupation,
     g.vacancies,
     g.education_places_matched,
-    g.outlook_shortage,
+    g.recruitment_situation,
+    g.unemployed_occupational_area,
     g.gap_index
 from mart.competence_gap as g
 inner join core.county as c on c.county_code = g.county_code

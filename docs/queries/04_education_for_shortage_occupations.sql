@@ -1,16 +1,17 @@
 -- Vilka utbildningsinriktningar försörjer bristyrkena?
--- Which education fields supply the occupations in shortage? (outlook shortage index 4 or more)
+-- Which education fields supply the occupations in shortage? (the barometer's recruitment
+-- situation 'brist' in the year's latest round)
 -- Change: the county ('03'), the year of the outlook (2026) and of the intakes (from 2026).
 with shortage as (
-    select ssyk4, outlook_shortage
+    select ssyk4, recruitment_situation
     from mart.competence_gap
-    where county_code = '03' and period = 2026 and outlook_shortage >= 4
+    where county_code = '03' and period = 2026 and recruitment_situation = 'brist'
 )
 
 select
     s.ssyk4,
     o.label_sv as occupation,
-    s.outlook_shortage,
+    s.recruitment_situation,
     m.sun_field_code as education_field,
     f.label_sv as education_field_label,
     m.sun_level_code as education_level,
@@ -27,5 +28,5 @@ left join mart.education_supply as e
     and e.education_level = m.sun_level_code
     and e.county_code = '03'
     and e.year >= 2026
-group by s.ssyk4, o.label_sv, s.outlook_shortage, m.sun_field_code, f.label_sv, m.sun_level_code, m.match_grade
-order by s.outlook_shortage desc, s.ssyk4, places_from_2026 desc;
+group by s.ssyk4, o.label_sv, s.recruitment_situation, m.sun_field_code, f.label_sv, m.sun_level_code, m.match_grade
+order by s.ssyk4, places_from_2026 desc;

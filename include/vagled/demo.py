@@ -39,8 +39,10 @@ DEMO_RUN_CONF: dict[str, tuple[dict | None, ...]] = {
         {"backfill": [2025]},
         {"period_start": "2026-10-01T00:00:00+02:00", "period_end": "2026-11-01T00:00:00+01:00"},
     ),
-    "employment_agency_jobseekers": ({"period_start": "2026-01-01", "period_end": "2026-10-01"},),
-    "employment_agency_outlook": ({"period_start": "2025-01-01", "period_end": "2027-01-01"},),
+    # the page check finds 2026-09 in every workbook: the first load publishes the whole series
+    "employment_agency_jobseekers": (None,),
+    # the yrkesbarometer file of the current round (2026-1 at feedsim's clock)
+    "employment_agency_outlook": (None,),
     "municipality_key_figures": ({"years": "2023-2025"},),
     "municipality_files": ({"period_start": "2026-09-01", "period_end": "2026-10-01"},),
     # a year's snapshots apart, so that both years have intakes to compare with their vacancies

@@ -86,6 +86,7 @@ UPSTREAM_POOLS: tuple[UpstreamPool, ...] = (
 FEED_UPSTREAM: dict[str, str] = {
     "job_ads": "jobtech_jobstream",
     "taxonomy": "jobtech_taxonomy",
+    "taxonomy_skills": "jobtech_taxonomy",
     "jobseekers": "af_statistics",
     "occupational_outlook": "af_outlook",
     "kolada_key_figures": "kolada",

@@ -16,6 +16,7 @@ EXTRACT_UPSTREAM = {
     ("employment_agency_jobseekers", "extract_jobseekers"): "af_statistics",
     ("employment_agency_outlook", "extract_outlook"): "af_outlook",
     ("reference_taxonomy", "extract_taxonomy"): "jobtech_taxonomy",
+    ("reference_taxonomy", "extract_taxonomy_skills"): "jobtech_taxonomy",
     ("municipality_key_figures", "extract_kolada"): "kolada",
     ("municipality_key_figures", "extract_scb"): "scb_pxweb",
     ("municipality_files", "load_files.extract_files"): "municipal_files",

@@ -115,3 +115,67 @@ def test_a_broken_taxonomy_answer_loads_nothing_and_retires_nothing(
         "select count(*) from raw.landed_payload where batch_id = %s", (batch_id,)
     ).fetchone()[0]
     assert landed == 6, "the raw answers are kept for a rerun"
+
+
+# -- skills ------------------------------------------------------------------------------------------
+SKILL_TABLES = ("core.skill", "core.skill_esco_match")
+
+
+def _skill_versions(conn) -> list[tuple]:
+    return [conn.execute(f"select count(*), sum(xmin::text::bigint) from {t}").fetchone() for t in SKILL_TABLES]
+
+
+def _last_skills_batch(conn) -> tuple:
+    return conn.execute(
+        "select batch_id, status, received, loaded, quarantined, duplicates, error"
+        " from audit.load_batch where feed = 'taxonomy_skills' order by batch_id desc limit 1"
+    ).fetchone()
+
+
+def test_skills_load_with_their_esco_mappings_and_a_rerun_changes_nothing(
+    airflow_db, feedsim, warehouse_conn, monkeypatch
+):
+    from vagled.feedsim.taxonomy import DEPRECATED_SKILL, SKILLS, skill_concept_id
+
+    _point_at(feedsim, monkeypatch)
+    warehouse_conn.execute("delete from core.skill_esco_match")
+    warehouse_conn.execute("delete from core.skill")
+    assert _dag().test().state == "success"
+
+    _, status, received, loaded, quarantined, duplicates, _ = _last_skills_batch(warehouse_conn)
+    assert (status, loaded, quarantined, duplicates) == ("succeeded", len(SKILLS), 0, 0)
+    assert received == loaded
+    # every skill with its headline; the mapped ones with their ESCO URI and relation
+    rows = warehouse_conn.execute(
+        "select count(*), count(headline_sv), count(*) filter (where retired_at is not null) from core.skill"
+    ).fetchone()
+    assert rows == (len(SKILLS), len(SKILLS), 1)
+    mapped = warehouse_conn.execute(
+        "select s.label_sv, e.relation, e.esco_uri from core.skill_esco_match e join core.skill s using (concept_id)"
+    ).fetchall()
+    assert len(mapped) == sum(1 for _label, _h, relation, _e in SKILLS if relation)
+    assert ("Python", "exact-match") in {(label, relation) for label, relation, _ in mapped}
+    assert all(uri.startswith("http://data.europa.eu/esco/skill/") for *_, uri in mapped)
+    # a deprecated skill keeps its row and counts as its replacement
+    old, new = (skill_concept_id(label) for label in DEPRECATED_SKILL)
+    assert warehouse_conn.execute(
+        "select e.effective_concept_id, s.retired_at is not null from core.skill_effective e"
+        " join core.skill s using (concept_id) where concept_id = %s",
+        (old,),
+    ).fetchone() == (new, True)
+
+    before = _skill_versions(warehouse_conn)
+    assert _dag().test().state == "success"
+    assert _skill_versions(warehouse_conn) == before, "a rerun of unchanged skills changes no row"
+
+
+@pytest.mark.parametrize(("fault", "reason"), [("schema_drift", "refused"), ("empty_page", "holds no skills")])
+def test_a_broken_skills_answer_loads_nothing_and_retires_no_skill(
+    airflow_db, feedsim_factory, warehouse_conn, monkeypatch, fault, reason
+):
+    _point_at(feedsim_factory(faults=[f"{fault}@jobtech_taxonomy"]), monkeypatch)
+    before = _skill_versions(warehouse_conn)
+    assert _dag().test().state == "failed"
+    _, status, *_, error = _last_skills_batch(warehouse_conn)
+    assert status == "rejected" and reason in error
+    assert _skill_versions(warehouse_conn) == before

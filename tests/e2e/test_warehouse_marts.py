@@ -15,7 +15,16 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
-MARTS = ("job_ads_monthly", "jobseekers_monthly", "education_supply", "municipality_profile", "competence_gap")
+MARTS = (
+    "job_ads_monthly",
+    "jobseekers_monthly",
+    "education_supply",
+    "municipality_profile",
+    "competence_gap",
+    "skill_demand_monthly",
+    "skill_trend",
+    "jobs_within_reach",
+)
 QUERIES_DIR = Path(__file__).resolve().parents[2] / "docs" / "queries"
 OWN_FILES = {"03": "0380", "19": "1980"}  # a municipality per county whose own files are loaded
 
@@ -60,8 +69,9 @@ def marts_built(airflow_db, feedsim):
     try:
         _run_feed("job_ads", {"backfill": [2025]})
         _run_feed("job_ads", {"period_start": "2026-08-01T00:00:00+02:00", "period_end": "2026-11-01T00:00:00+01:00"})
+        # the page shows 2026-09 for every workbook: the months from January are published
         _run_feed("jobseekers", {"period_start": "2026-01-01", "period_end": "2026-10-01"})
-        _run_feed("occupational_outlook", {"period_start": "2026-01-01", "period_end": "2027-01-01"})
+        _run_feed("occupational_outlook", {})
         _run_feed("education_offerings", {"period_start": "2025-10-13", "period_end": "2025-10-20"})
         _run_feed("education_offerings", {"period_start": "2026-10-19", "period_end": "2026-10-26"})
         _run_feed("kolada_key_figures", {"years": "2024"})
@@ -95,29 +105,47 @@ def test_every_mart_is_built_and_reconciles_with_core(marts_built, warehouse_con
     per_county_month = warehouse_conn.execute(
         "select county_code, month, sum(ads) from mart.job_ads_monthly group by 1, 2 order by 1, 2"
     ).fetchall()
-    assert per_county_month == warehouse_conn.execute(
-        "select county_code, date_trunc('month', publication_date at time zone 'Europe/Stockholm')::date, count(*)"
-        " from core.job_ad where publication_date is not null group by 1, 2 order by 1, 2"
-    ).fetchall()
+    assert (
+        per_county_month
+        == warehouse_conn.execute(
+            "select county_code, date_trunc('month', publication_date at time zone 'Europe/Stockholm')::date, count(*)"
+            " from core.job_ad where publication_date is not null group by 1, 2 order by 1, 2"
+        ).fetchall()
+    )
 
-    # job seekers: one row per core row; small counts never shown, the rest exactly core's
+    # job seekers: one row per core row; ranges that reach below 5 never shown, the rest exactly core's
     assert _one(warehouse_conn, "select count(*) from mart.jobseekers_monthly") == _one(
         warehouse_conn, "select count(*) from core.jobseekers_monthly"
     )
-    shown, suppressed = _one(
+    shown, shown_max, suppressed = _one(
         warehouse_conn,
-        "select coalesce(sum(jobseekers), 0), count(*) filter (where suppressed) from mart.jobseekers_monthly",
+        "select coalesce(sum(jobseekers_min), 0), coalesce(sum(jobseekers_max), 0), count(*) filter (where suppressed)"
+        " from mart.jobseekers_monthly",
     )
-    assert (shown, suppressed) == _one(
+    assert (shown, shown_max, suppressed) == _one(
         warehouse_conn,
-        "select coalesce(sum(jobseekers) filter (where jobseekers >= 5), 0), count(*) filter (where jobseekers < 5)"
+        "select coalesce(sum(count_min) filter (where count_min >= 5), 0),"
+        " coalesce(sum(count_max) filter (where count_min >= 5), 0), count(*) filter (where count_min < 5)"
         " from core.jobseekers_monthly",
     )
     assert suppressed > 0  # feedsim's small municipalities have small groups: the rule was exercised
-    assert _one(
-        warehouse_conn,
-        "select count(*) from mart.jobseekers_monthly where jobseekers < 5 or (suppressed and jobseekers is not null)",
-    )[0] == 0
+    assert (
+        _one(
+            warehouse_conn,
+            "select count(*) from mart.jobseekers_monthly"
+            " where jobseekers_min < 5 or (suppressed and (jobseekers_min, jobseekers_max) is not null)",
+        )[0]
+        == 0
+    )
+    # rates come from numerators and denominators: the base is beside every municipality's count
+    assert (
+        _one(
+            warehouse_conn,
+            "select count(*) from mart.jobseekers_monthly where area_level = 'municipality' and group_code = 'total'"
+            " and labour_force is null",
+        )[0]
+        == 0
+    )
 
     # education supply: every offering not withdrawn before it started, and its places
     assert _one(warehouse_conn, "select sum(offerings), sum(places) from mart.education_supply") == _one(
@@ -132,11 +160,14 @@ def test_every_mart_is_built_and_reconciles_with_core(marts_built, warehouse_con
     )
 
     # competence gap: demand is every vacancy with an occupation; supply shares each matched place once
-    assert _one(warehouse_conn, "select sum(vacancies) from mart.competence_gap")[0] == _one(
-        warehouse_conn,
-        "select sum(coalesce(number_of_vacancies, 1)) from core.job_ad"
-        " where publication_date is not null and ssyk4 is not null",
-    )[0]
+    assert (
+        _one(warehouse_conn, "select sum(vacancies) from mart.competence_gap")[0]
+        == _one(
+            warehouse_conn,
+            "select sum(coalesce(number_of_vacancies, 1)) from core.job_ad"
+            " where publication_date is not null and ssyk4 is not null",
+        )[0]
+    )
     places_in_mart, gap_rows = _one(
         warehouse_conn, "select sum(education_places_matched), count(*) from mart.competence_gap"
     )
@@ -159,6 +190,30 @@ def test_every_mart_is_built_and_reconciles_with_core(marts_built, warehouse_con
     )[0]
     assert bad_index == 0
 
+    # the outlook is the barometer's category, never a number; the supply side is the area's unemployed
+    categories = {
+        r[0] for r in warehouse_conn.execute("select distinct recruitment_situation from mart.competence_gap")
+    }
+    assert categories - {None} and categories <= {None, "överskott", "balans", "brist", "paradox", "olika"}
+    # 5120 has two barometer occupations, both 'delvis': the mart says so and lists both
+    assert _one(
+        warehouse_conn,
+        "select outlook_mapping,"
+        " recruitment_assessments like '%Kallskänkor%' and recruitment_assessments like '%Kockar%'"
+        " from mart.competence_gap where ssyk4 = '5120' and county_code = '03' and period = 2026",
+    ) == ("delvis", True)
+    wrong_supply = _one(
+        warehouse_conn,
+        "select count(*) from mart.competence_gap g join core.jobseekers_monthly j"
+        " on j.area_code = g.county_code and j.group_code = 'occupational_area:' || g.occupational_area"
+        " and j.month = '2026-09-01' where g.period = 2026"
+        " and g.unemployed_occupational_area is distinct from case when j.count_min >= 5 then j.count_min end",
+    )[0]
+    filled = _one(
+        warehouse_conn, "select count(*) from mart.competence_gap where unemployed_occupational_area is not null"
+    )[0]
+    assert wrong_supply == 0 and filled > 0
+
 
 def test_the_dag_wrote_a_report_per_county(marts_built):
     from vagled.config import area_county_codes
@@ -179,8 +234,7 @@ def test_refresh_never_blocks_readers_who_see_old_or_new_never_a_mix(marts_built
         ad_id = _one(reader, "select ad_id from core.job_ad where publication_date is not null limit 1")[0]
         with psycopg.connect(url) as writer:  # one open transaction: a load and the refresh, not committed
             writer.execute(
-                "update core.job_ad set number_of_vacancies = coalesce(number_of_vacancies, 1) + 1000"
-                " where ad_id = %s",
+                "update core.job_ad set number_of_vacancies = coalesce(number_of_vacancies, 1) + 1000 where ad_id = %s",
                 (ad_id,),
             )
             refresh_mart(writer, "job_ads_monthly")
@@ -286,6 +340,67 @@ def test_an_analyst_cannot_read_the_engineers_schemas_nor_change_anything(analys
         conn.execute(statement)
 
 
+# Relations an analyst may read that are built from the job-seeker counts, with their count columns.
+JOBSEEKER_COUNT_COLUMNS = {
+    "mart.jobseekers_monthly": ("jobseekers_min", "jobseekers_max", "labour_force"),
+    "mart.competence_gap": ("unemployed_occupational_area",),
+}
+
+
+def test_no_analyst_reads_a_job_seeker_count_below_five_from_any_relation(analyst_logins, warehouse_conn):
+    """Every relation an analyst can select is tried: the job-seeker facts themselves are refused,
+    and every relation built from them shows no count below 5."""
+    # everything built on core.jobseekers_monthly or its staging/raw inputs, found through the catalog
+    derived = {
+        r[0]
+        for r in warehouse_conn.execute(
+            "with recursive dep(oid) as ("
+            "  select 'core.jobseekers_monthly'::regclass::oid"
+            "  union select r.ev_class from pg_depend d join pg_rewrite r on r.oid = d.objid"
+            "  join dep on d.refobjid = dep.oid where r.ev_class <> dep.oid"
+            ") select n.nspname || '.' || c.relname from dep join pg_class c on c.oid = dep.oid"
+            " join pg_namespace n on n.oid = c.relnamespace"
+        )
+    }
+    assert "core.jobseekers_monthly" in derived and set(JOBSEEKER_COUNT_COLUMNS) <= derived
+    assert _one(warehouse_conn, "select count(*) from core.jobseekers_monthly where count_min < 5")[0] > 0
+    for county, conninfo in analyst_logins.items():
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            readable = [
+                r[0]
+                for r in conn.execute(
+                    "select n.nspname || '.' || c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+                    " where c.relkind in ('r', 'v', 'm', 'f', 'p')"
+                    " and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_toast'"
+                    " and (has_table_privilege(c.oid, 'select') or exists ("
+                    "   select from pg_attribute a where a.attrelid = c.oid and a.attnum > 0"
+                    "   and has_column_privilege(c.oid, a.attnum, 'select')))"
+                )
+            ]
+            assert readable, county
+            for relation in ("core.jobseekers_monthly", "staging.jobseeker_cell", "raw.landed_payload"):
+                assert relation not in readable
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    conn.execute(f"select * from {relation} limit 1")
+            for relation in readable:
+                rows = conn.execute(f"select * from {relation}").fetchall()  # every relation is tried
+                if relation not in derived:
+                    continue
+                assert relation in JOBSEEKER_COUNT_COLUMNS, f"{relation} reads job-seeker counts: add its columns"
+                columns = [d.name for d in conn.execute(f"select * from {relation} limit 0").description]
+                for column in JOBSEEKER_COUNT_COLUMNS[relation]:
+                    i = columns.index(column)
+                    small = [row[i] for row in rows if row[i] is not None and row[i] < 5]
+                    assert small == [], (county, relation, column, small[:5])
+            # the planner's statistics of the facts are not readable either
+            assert (
+                _one(
+                    conn, "select count(*) from pg_stats where schemaname = 'core' and tablename = 'jobseekers_monthly'"
+                )[0]
+                == 0
+            )
+
+
 @pytest.mark.parametrize("query_file", sorted(p.name for p in QUERIES_DIR.glob("*.sql")))
 def test_documented_example_query_answers_for_an_analyst(analyst_logins, query_file):
     query = (QUERIES_DIR / query_file).read_text(encoding="utf-8")
@@ -294,8 +409,8 @@ def test_documented_example_query_answers_for_an_analyst(analyst_logins, query_f
     assert rows, f"{query_file} returned nothing on the loaded warehouse"
 
 
-def test_example_queries_cover_the_four_questions():
-    assert len(list(QUERIES_DIR.glob("*.sql"))) == 4
+def test_example_queries_cover_the_seven_questions():
+    assert len(list(QUERIES_DIR.glob("*.sql"))) == 7
 
 
 def test_regional_report_renders_with_its_charts_in_chromium(marts_built, chromium, tmp_path, warehouse_conn):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import itertools
 import json
@@ -287,40 +286,83 @@ def test_taxonomy_serves_the_ids_the_ads_use(feedsim):
     assert ad["occupation_group"]["concept_id"] in {c["taxonomy/id"] for c in ssyk4}
 
 
-def test_af_statistics_csv(feedsim):
+def test_af_statistics_page_and_pivot_cache_workbooks(feedsim):
+    """The page links workbooks at opaque addresses; a workbook is OOXML with its data in pivot caches.
+
+    Read here with the standard library only (zipfile, ElementTree): the test shares no code with
+    the feed's parser.
+    """
+    import re
+    import xml.etree.ElementTree as ET
+    import zipfile
+
     base = feedsim.base_url("af_statistics")
-    months = requests.get(f"{base}/statistik/arbetssokande/", timeout=10).json()
-    assert months[0]["period"] == "2016-01"
-    last = months[-1]["period"]
-    response = requests.get(f"{base}/statistik/arbetssokande/{last}.csv", timeout=10)
-    assert response.headers["Content-Type"].startswith("text/csv")
-    assert response.content.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["År", "Månad", "Länskod", "Län", "Kommunkod", "Kommun", "Grupp", "Antal"]
-    assert len(rows) == 1 + 290 * 5
-    ydre = {r[6]: int(r[7]) for r in rows[1:] if r[4] == "0512"}
-    uppsala = {r[6]: int(r[7]) for r in rows[1:] if r[4] == "0380"}
-    assert uppsala["Totalt"] > 20 * ydre["Totalt"]
-    assert min(int(r[7]) for r in rows[1:]) < 5  # small groups exist: the marts must suppress them
-    assert requests.get(f"{base}/statistik/arbetssokande/2035-01.csv", timeout=10).status_code == 404
+    page = requests.get(f"{base}/statistik/sok-statistik/tidigare-statistik-tidsserier", timeout=10)
+    assert page.headers["Content-Type"].startswith("text/html")
+    hrefs = re.findall(r'href="(/download/18\.[^"]+\.xlsx)"', page.text)
+    assert len(hrefs) == 10 and all(re.search(r"/\d{13}/web-[a-z-]+-\d{4}-\d{2}\.xlsx$", h) for h in hrefs)
+    newest = max((h for h in hrefs if "web-sok-lan-kom" in h), key=lambda h: h[-12:])
+    assert newest.endswith("-2026-09.xlsx")
+    assert requests.get(f"{base}/download/18.1/1/web-sok-lan-kom-2026-09.xlsx", timeout=10).status_code == 404
 
-
-def test_af_outlook(feedsim):
-    base = feedsim.base_url("af_outlook")
-    records = requests.get(f"{base}/yrkesbarometer", params={"ar": 2026, "halvar": 1, "lan": "18"}, timeout=10).json()
-    assert records and {r["lanskod"] for r in records} == {"18"}
-    keys = {"ssyk", "yrke", "lanskod", "lan", "ar", "halvar", "bristindex", "bedomning", "prognos_1ar", "prognos_5ar"}
-    assert all(set(r) == keys for r in records)
-    assert all(1.0 <= r["bristindex"] <= 5.0 and len(r["ssyk"]) == 4 for r in records)
-    assert {r["bedomning"] for r in records} <= {
-        "mycket stor brist",
-        "stor brist",
-        "balans",
-        "överskott",
-        "mycket stort överskott",
+    book = zipfile.ZipFile(io.BytesIO(requests.get(base + newest, timeout=60).content))
+    names = set(book.namelist())
+    assert {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"} <= names
+    assert {f"xl/pivotCache/pivotCacheDefinition{n}.xml" for n in (1, 2, 3)} <= names
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    definition = ET.fromstring(book.read("xl/pivotCache/pivotCacheDefinition1.xml"))
+    fields = [f.get("name") for f in definition.iterfind(".//m:cacheField", ns)]
+    assert fields == ["PERIOD", "KOEN", "LAN", "KOMMUN_BESKR", "ALDGR", "INSAL"]
+    shared = {
+        f.get("name"): [i.get("v") for i in f.iterfind("m:sharedItems/m:s", ns)]
+        for f in definition.iterfind(".//m:cacheField", ns)
     }
-    nurses = next(r for r in records if r["ssyk"] == "2221")
-    assert nurses["bedomning"] in ("stor brist", "mycket stor brist")
+    assert "Uppgift saknas" in shared["KOMMUN_BESKR"] and "Uppsala" in shared["KOMMUN_BESKR"]
+    assert "18-24 år" in shared["ALDGR"] and len(shared["PERIOD"]) == 13
+    records = ET.fromstring(book.read("xl/pivotCache/pivotCacheRecords1.xml"))
+    values = [r[5].get("v") for r in records]
+    assert "<5" in values and int(records.get("count")) == len(values)
+
+
+def test_af_outlook_is_one_file_of_the_current_round(feedsim):
+    base = feedsim.base_url("af_outlook")
+    response = requests.get(f"{base}/prognoser/yrkesbarometer.json", timeout=30)
+    rows = response.json()
+    assert isinstance(rows, list) and {r["omgang"] for r in rows} == {"2026-1"}
+    assert {r["lan"] for r in rows} == {"00", *reference_counties()}
+    keys = {
+        "yrkesomrade",
+        "yb_yrke",
+        "yb_concept_id",
+        "lan",
+        "ssyk",
+        "ssyk_text",
+        "yb_beskrivning",
+        "jobbmojligheter",
+        "rekryteringssituation",
+        "paradox",
+        "prognos",
+        "text_jobbmojligheter",
+        "text_rekryteringssituation",
+        "hogsta_bedomningsniva",
+        "delvis_helt",
+        "omgang",
+        "taxonomi_version",
+    }
+    assert all(set(r) == keys for r in rows)
+    assert len({(r["yb_concept_id"], r["lan"]) for r in rows}) == len(rows)
+    assert {r["rekryteringssituation"] for r in rows} == {"överskott", "balans", "brist", "paradox", None}
+    assert all(r["paradox"] for r in rows if r["rekryteringssituation"] == "paradox")
+    kitchen = {r["yb_yrke"]: r["delvis_helt"] for r in rows if r["ssyk"] == "5120" and r["lan"] == "00"}
+    assert kitchen == {"Kockar": "delvis", "Kallskänkor": "delvis"}
+    assert not any("bristindex" in r or "prognos_5ar" in r for r in rows)  # no numbers, no 5-year outlook
+    assert requests.get(f"{base}/yrkesbarometer", params={"ar": 2026}, timeout=10).status_code == 404
+
+
+def reference_counties() -> set[str]:
+    from vagled.feedsim.common import reference
+
+    return set(reference().counties)
 
 
 def test_kolada_value_structure_and_paging(feedsim):
@@ -488,8 +530,8 @@ def test_same_seed_same_bytes_other_seed_other_bytes(feedsim_factory):
     paths = [
         ("jobtech_jobstream", "/v2/stream?updated-after=2026-10-01T00:00:00&updated-before=2026-10-03T00:00:00"),
         ("jobtech_historical", "/annonser/historiska/berikade/kompletta/2026-Q1_beta1_jsonl.zip"),
-        ("af_statistics", "/statistik/arbetssokande/2025-03.csv"),
-        ("af_outlook", "/yrkesbarometer?ar=2025&halvar=2&lan=03"),
+        ("af_statistics", _afs_workbook("web-inskrivna-arbetslosa-andel-av-bas")),
+        ("af_outlook", "/prognoser/yrkesbarometer.json"),
         ("kolada", "/v2/data/kpi/N00914/municipality/0380,0580/year/2022,2023"),
         ("education_offerings", "/v1/offerings?lan=03&size=500"),
         ("municipal_files", "/0380/2025-05/" + _file_name("0380", "komvux_kursdeltagare")),
@@ -501,6 +543,12 @@ def test_same_seed_same_bytes_other_seed_other_bytes(feedsim_factory):
         c = requests.get(other.base_url(conn_id) + path, timeout=60).content
         assert a == b, conn_id
         assert a != c, conn_id
+
+
+def _afs_workbook(prefix: str) -> str:
+    from vagled.feedsim.af_statistics import link
+
+    return link(prefix, (2026, 9))
 
 
 def _file_name(code: str, kind: str) -> str:

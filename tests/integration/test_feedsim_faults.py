@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import time
 from collections.abc import Callable
@@ -17,7 +15,15 @@ pytestmark = pytest.mark.integration
 
 STREAM = "/v2/stream?updated-after=2026-10-05T00:00:00&updated-before=2026-10-09T00:00:00"
 KOLADA = "/v2/data/kpi/N00914/municipality/0380,1880,1980/year/2021,2022,2023?per_page=4"
-AFS = "/statistik/arbetssokande/2026-08.csv"
+AFS_PAGE = "/statistik/sok-statistik/tidigare-statistik-tidsserier"
+
+
+def _afs_workbook() -> str:
+    from vagled.feedsim.af_statistics import link
+
+    return link("web-sok-lan-kom", (2026, 8))
+
+
 EDU = "/v1/offerings?lan=18&size=200"
 ARCHIVE_INDEX = "/annonser/historiska/berikade/kompletta/"
 ARCHIVE = ARCHIVE_INDEX + "2026-Q1_beta1_jsonl.zip"
@@ -40,10 +46,6 @@ def _has_pnr(text: str) -> bool:
     return any(_luhn_ok(m.group(2) + m.group(3)) for m in PNR.finditer(text))
 
 
-def _csv_rows(response: requests.Response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
-
-
 # fault -> (connection, path, detector(response) -> bool). A detector says whether the fault shows.
 CASES: dict[str, tuple[str, str, Callable[[requests.Response], bool]]] = {
     "http_429": ("kolada", KOLADA, lambda r: r.status_code == 429 and r.headers.get("Retry-After") == "1"),
@@ -59,7 +61,11 @@ CASES: dict[str, tuple[str, str, Callable[[requests.Response], bool]]] = {
     "empty_page": ("kolada", KOLADA, lambda r: _json(r)["values"] == [] and "next_page" in _json(r)),
     "duplicates": ("jobtech_jobstream", STREAM, lambda r: len({a["id"] for a in _json(r)}) < len(_json(r))),
     "bad_codes": ("kolada", KOLADA, lambda r: any(v["municipality"] == "9999" for v in _json(r)["values"])),
-    "negative_counts": ("af_statistics", AFS, lambda r: any(row[7].startswith("-") for row in _csv_rows(r)[1:])),
+    "negative_counts": (
+        "kolada",
+        KOLADA,
+        lambda r: any((v.get("value") or 0) < 0 for row in _json(r)["values"] for v in row["values"]),
+    ),
     "missing_fields": (
         "education_offerings",
         EDU,
@@ -71,11 +77,7 @@ CASES: dict[str, tuple[str, str, Callable[[requests.Response], bool]]] = {
         STREAM,
         lambda r: any(_has_pnr(a.get("description", {}).get("text", "")) for a in _json(r)),
     ),
-    "wrong_encoding": (
-        "af_statistics",
-        AFS,
-        lambda r: not r.content.startswith(b"\xef\xbb\xbf") and not _decodes(r.content),
-    ),
+    "wrong_encoding": ("af_statistics", AFS_PAGE, lambda r: not _decodes(r.content)),
     "corrupt_zip": ("jobtech_historical", ARCHIVE, lambda r: r.status_code == 200 and _member(r.content) is None),
     "member_not_jsonl": (
         "jobtech_historical",
@@ -176,14 +178,14 @@ def test_run_level_first_n_faults_then_success(feedsim_factory):
     url = sim.base_url("kolada") + KOLADA
     statuses = [requests.get(url, timeout=10).status_code for _ in range(4)]
     assert statuses == [429, 429, 200, 200]
-    assert requests.get(sim.base_url("af_outlook") + "/yrkesbarometer?lan=03", timeout=10).status_code == 200
+    assert requests.get(sim.base_url("af_outlook") + "/prognoser/yrkesbarometer.json", timeout=10).status_code == 200
     assert [entry["status"] for entry in sim.fault_log] == [429, 429]
 
 
 def test_run_level_rate_is_reproducible(feedsim_factory):
     def statuses() -> list[int]:
         sim = feedsim_factory(faults=["http_503"], fault_rate=0.4, seed=9)
-        url = sim.base_url("af_outlook") + "/yrkesbarometer/omgangar"
+        url = sim.base_url("af_statistics") + AFS_PAGE
         out = [requests.get(url, timeout=10).status_code for _ in range(20)]
         sim.stop()
         return out
@@ -193,7 +195,7 @@ def test_run_level_rate_is_reproducible(feedsim_factory):
     assert 200 in first and 503 in first
 
 
-def _representative(conn_id: str) -> tuple[str, str, dict | None]:
+def _representative(conn_id: str, fault: str = "") -> tuple[str, str, dict | None]:
     """A (method, path, JSON body) per upstream that holds records every data fault can touch."""
     query = {
         "query": [
@@ -207,8 +209,9 @@ def _representative(conn_id: str) -> tuple[str, str, dict | None]:
         "jobtech_jobstream": ("GET", "/v2/snapshot", None),
         "jobtech_historical": ("GET", ARCHIVE, None),
         "jobtech_taxonomy": ("GET", "/v1/taxonomy/specific/concepts/municipality", None),
-        "af_statistics": ("GET", AFS, None),
-        "af_outlook": ("GET", "/yrkesbarometer?lan=18", None),
+        # the page for the faults of the page, a workbook for those of the workbooks
+        "af_statistics": ("GET", AFS_PAGE if fault in ("empty_page", "wrong_encoding") else _afs_workbook(), None),
+        "af_outlook": ("GET", "/prognoser/yrkesbarometer.json", None),
         "kolada": ("GET", KOLADA, None),
         "scb_pxweb": ("POST", "/OV0104/v1/doris/sv/ssd/BE/BE0101/BE0101A/BefolkningNy", query),
         "education_offerings": ("GET", EDU, None),
@@ -221,7 +224,7 @@ def test_data_faults_apply_where_documented_and_change_the_answer(feedsim_factor
     # an archive cut off cannot be read whole: test_an_archive_cut_announces_its_length_and_stops_short
     for fault in sorted(DATA_FAULTS - {"archive_cut"}):
         for conn_id in APPLIES_TO[fault]:
-            method, path, body = _representative(conn_id)
+            method, path, body = _representative(conn_id, fault)
             if fault == "index_missing_year":
                 path = ARCHIVE_INDEX
             url = sim.base_url(conn_id) + path

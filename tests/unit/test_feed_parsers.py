@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import itertools
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 
 from vagled.feeds.job_ads import parse_ads
-from vagled.feeds.jobseekers import monthly_paths, parse_jobseekers
+from vagled.feeds.jobseekers import Geography, decide, newest_links, parse_workbook
 from vagled.feeds.outlook import parse_outlook
 from vagled.pipeline.feed import ParseFailure, SourceStructureError
 from vagled.sources.jobtech import parse_backfill_years, stream_windows
@@ -78,60 +78,140 @@ def test_a_field_missing_from_every_ad_refuses_the_part():
         list(parse_ads(json.dumps([drifted, drifted]).encode(), "application/json"))
 
 
-CSV = (
-    "Arbetssökande per kommun\n\n"
-    "År;Månad;Länskod;Län;Kommunkod;Kommun;Grupp;Antal\n"
-    "2026;3;18;Örebro län;1880;Örebro;Totalt;7 412\n"
-    "2026;3;18;Örebro län;1880;Örebro;Ungdomar 18-24 år;3\n"
-    "2026;3;18;Örebro län;1880;Örebro;Okänd grupp;10\n"
-    "2026;x;18;Örebro län;1880;Örebro;Totalt;1\n"
+PAGE = """<html><body><ul>
+<li><a href="/download/18.4a1b2c/1790143200000/web-sok-lan-kom-2026-08.xlsx">aug</a></li>
+<li><a href="/download/18.9f8e7d/1792735200000/web-sok-lan-kom-2026-09.xlsx">sep</a></li>
+<li><a href="/download/18.11aa22/1792735200001/web-arbetslosa-yrkesomrade-2026-08.xlsx">aug</a></li>
+<li><a href="/om-oss">Om oss</a></li>
+</ul></body></html>"""
+
+
+def test_the_newest_link_of_each_prefix_is_taken_from_the_page():
+    links = newest_links(PAGE)
+    assert links["web-sok-lan-kom"] == ("2026-09", "/download/18.9f8e7d/1792735200000/web-sok-lan-kom-2026-09.xlsx")
+    assert links["web-arbetslosa-yrkesomrade"][0] == "2026-08"
+
+
+def test_a_month_loads_only_when_every_workbook_shows_it_and_it_is_new():
+    from vagled.feeds.jobseekers import WORKBOOKS
+
+    same = {p: ("2026-09", f"/download/18.1/1/{p}-2026-09.xlsx") for p in WORKBOOKS}
+    assert decide(same, None).status == "ready" and decide(same, None).first_load
+    assert decide(same, "2026-08").status == "ready" and not decide(same, "2026-08").first_load
+    assert decide(same, "2026-09").status == "loaded"
+    behind = {**same, "web-arbetslosa-yrkesomrade": ("2026-08", "/x-2026-08.xlsx")}
+    waiting = decide(behind, "2026-08")
+    assert waiting.status == "waiting" and "web-arbetslosa-yrkesomrade 2026-08" in waiting.describe()
+    missing = {p: v for p, v in same.items() if p != "web-sok-lan-kom"}
+    with pytest.raises(SourceStructureError, match="web-sok-lan-kom"):
+        decide(missing, None)
+
+
+def _tiny_workbook(records: list[str], fields: list[tuple[str, list[str] | None]]) -> bytes:
+    """A minimal OOXML package with one pivot cache (definition + records)."""
+    import io
+    import zipfile
+
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    cache_fields = "".join(
+        f'<cacheField name="{name}"><sharedItems>{"".join(f"<s v={chr(34)}{v}{chr(34)}/>" for v in items)}'
+        "</sharedItems></cacheField>"
+        if items
+        else f'<cacheField name="{name}"><sharedItems/></cacheField>'
+        for name, items in fields
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr(
+            "xl/pivotCache/pivotCacheDefinition1.xml",
+            f"<pivotCacheDefinition {ns}><cacheFields>{cache_fields}</cacheFields></pivotCacheDefinition>",
+        )
+        z.writestr(
+            "xl/pivotCache/pivotCacheRecords1.xml", f"<pivotCacheRecords {ns}>{''.join(records)}</pivotCacheRecords>"
+        )
+    return out.getvalue()
+
+
+GEO = Geography.from_rows(
+    [("18", "Örebro län"), ("19", "Västmanlands län")],
+    [("1880", "Örebro", "18"), ("1980", "Västerås", "19")],
 )
 
 
-@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1252"])
-def test_jobseekers_csv_in_either_encoding_with_title_rows(encoding):
-    items = list(parse_jobseekers(CSV.encode(encoding), "text/csv"))
-    total, youth, unknown, broken = items
-    assert total == {
-        "month": date(2026, 3, 1),
-        "county_code": "18",
-        "municipality_code": "1880",
-        "group_code": "total",
-        "group_label": "Totalt",
-        "jobseekers": 7412,
-    }
-    assert youth["group_code"] == "youth_18_24" and youth["jobseekers"] == 3
-    assert unknown["group_code"] is None  # quarantined by the suite, with its label kept
-    assert isinstance(broken, ParseFailure)
+def test_pivot_records_map_names_keep_below_five_and_quarantine_an_unknown_name():
+    fields = [
+        ("PERIOD", ["2026-08", "2026-09"]),
+        ("KÖN", ["Kvinnor"]),
+        ("YRKESOMRÅDE", ["Data/IT"]),
+        ("LÄN", ["Örebro", "Västmanland"]),
+        ("KOMMUN", ["Örebro  ", "Uppgift saknas", "Okänd"]),
+        ("KVAR", None),
+    ]
+    x = '<x v="{}"/>'.format
+    records = [
+        f'<r>{x(1)}{x(0)}{x(0)}{x(0)}{x(0)}<n v="12"/></r>',
+        f'<r>{x(1)}{x(0)}{x(0)}{x(0)}{x(1)}<s v="&lt;5"/></r>',
+        f'<r>{x(0)}{x(0)}{x(0)}{x(1)}{x(2)}<n v="7"/></r>',
+    ]
+    items = list(parse_workbook(_tiny_workbook(records, fields), "", GEO))
+    cells = [i for i in items if not isinstance(i, ParseFailure) and i["county_code"] != "00"]
+    [failure] = [i for i in items if isinstance(i, ParseFailure)]
+    assert "Okänd" in failure.reason and failure.check == "known_area_name"
+    orebro, residual = cells
+    assert orebro["municipality_code"] == "1880" and (orebro["count_min"], orebro["count_max"]) == (12, 12)
+    assert residual["municipality_code"] is None and residual["county_code"] == "18"
+    assert (residual["count_min"], residual["count_max"], residual["below_five_cells"]) == (1, 4, 1)
+    assert residual["dimension"] == "occupational_area" and residual["group_label"] == "Data/IT"
+    [nation] = [i for i in items if not isinstance(i, ParseFailure) and i["county_code"] == "00"]
+    assert (nation["count_min"], nation["count_max"], nation["below_five_cells"]) == (13, 16, 1)
 
 
-def test_jobseekers_renamed_header_rejects_the_file():
-    with pytest.raises(SourceStructureError, match="Antal"):
-        list(parse_jobseekers(CSV.replace(";Antal", ";Antal personer").encode(), "text/csv"))
+def test_a_renamed_count_field_rejects_the_workbook():
+    fields = [
+        ("PERIOD", ["2026-09"]),
+        ("KÖN", ["Män"]),
+        ("YRKESOMRÅDE", ["Data/IT"]),
+        ("LÄN", ["Örebro"]),
+        ("KOMMUN", ["Örebro"]),
+        ("ANTAL", None),
+    ]
+    with pytest.raises(SourceStructureError, match="KVAR"):
+        list(parse_workbook(_tiny_workbook([], fields), "", GEO))
 
 
-def test_monthly_paths_cover_the_period():
-    paths = [p for p, _ in monthly_paths(date(2025, 11, 1), date(2026, 2, 1))]
-    assert paths == [f"statistik/arbetssokande/{m}.csv" for m in ("2025-11", "2025-12", "2026-01")]
+OUTLOOK_ROW = {
+    "yrkesomrade": "Hälso- och sjukvård",
+    "yb_yrke": "Grundutbildade sjuksköterskor",
+    "yb_concept_id": "bXNH_MNX_dUR",
+    "lan": "18",
+    "ssyk": "2221",
+    "ssyk_text": "Grundutbildade sjuksköterskor",
+    "jobbmojligheter": "stora",
+    "rekryteringssituation": "paradox",
+    "paradox": ["Arbetsvillkor"],
+    "prognos": "öka",
+    "delvis_helt": "helt",
+    "omgang": "2026-1",
+    "taxonomi_version": 29,
+}
 
 
-def test_outlook_records_and_drift():
-    record = {
-        "ar": 2026,
-        "halvar": 2,
-        "lanskod": "18",
-        "ssyk": "2221",
-        "yrke": "Sjuksköterskor",
-        "bristindex": "4,5",
-        "bedomning": "stor brist",
-        "prognos_1ar": "ökad",
-        "prognos_5ar": "ökad",
-    }
-    [parsed] = list(parse_outlook(json.dumps([record]).encode(), "application/json"))
-    assert parsed["shortage_index"] == 4.5 and parsed["ssyk4"] == "2221" and parsed["half"] == 2
-    drifted = {k: v for k, v in record.items() if k != "bristindex"} | {"brist_index": 4.5}
-    with pytest.raises(SourceStructureError, match="bristindex"):
-        list(parse_outlook(json.dumps({"records": [drifted]}).encode(), "application/json"))
+def test_outlook_rows_stay_categorical_with_nulls_and_paradox_reasons():
+    unassessed = {**OUTLOOK_ROW, "lan": "3", "jobbmojligheter": None, "rekryteringssituation": None, "paradox": []}
+    parsed, empty = list(parse_outlook(json.dumps([OUTLOOK_ROW, unassessed]).encode(), "application/json"))
+    assert parsed["rekryteringssituation"] == "paradox" and json.loads(parsed["paradox"]) == ["Arbetsvillkor"]
+    assert parsed["ssyk4"] == "2221" and parsed["omgang"] == "2026-1" and parsed["taxonomi_version"] == "29"
+    assert empty["lan"] == "03" and empty["rekryteringssituation"] is None and empty["jobbmojligheter"] is None
+
+
+def test_outlook_drift_rejects_and_a_row_missing_a_field_is_held():
+    drifted = {("rekrytering_situation" if k == "rekryteringssituation" else k): v for k, v in OUTLOOK_ROW.items()}
+    with pytest.raises(SourceStructureError, match="rekryteringssituation"):
+        list(parse_outlook(json.dumps([drifted]).encode(), "application/json"))
+    items = list(parse_outlook(json.dumps([OUTLOOK_ROW, drifted]).encode(), "application/json"))
+    assert isinstance(items[1], ParseFailure) and "rekryteringssituation" in items[1].reason
+    with pytest.raises(SourceStructureError, match="array"):
+        list(parse_outlook(json.dumps({"records": [OUTLOOK_ROW]}).encode(), "application/json"))
 
 
 def test_stream_windows_overlap_and_split():

@@ -1,7 +1,8 @@
--- Merge one validated batch of the occupational outlook; the last record per key wins.
+-- Merge one validated yrkesbarometer file: every round is kept, keyed as the file is; the same
+-- round fetched again changes nothing unless the agency corrected a row.
 with passing as (
     select s.*
-    from staging.occupational_outlook as s
+    from staging.yrkesbarometer as s
     where s.batch_id = %(batch_id)s
       and not exists (
           select from quarantine.record as q
@@ -10,21 +11,38 @@ with passing as (
 ),
 
 latest as (
-    select distinct on (year, half, county_code, ssyk4) *
+    select distinct on (omgang, yb_concept_id, lan) *
     from passing
-    order by year, half, county_code, ssyk4, record_no desc
+    order by omgang, yb_concept_id, lan, record_no desc
 )
 
 insert into core.occupational_outlook as o (
-    year, half, county_code, ssyk4, shortage_index, assessment, outlook_1y, outlook_5y, last_batch_id
+    omgang, yb_concept_id, lan, yb_yrke, yrkesomrade, ssyk4, delvis_helt, jobbmojligheter,
+    rekryteringssituation, paradox, prognos, hogsta_bedomningsniva, text_jobbmojligheter,
+    text_rekryteringssituation, taxonomi_version, first_batch_id, last_batch_id
 )
-select year, half, county_code, ssyk4, shortage_index, assessment, outlook_1y, outlook_5y, batch_id
+select
+    omgang, yb_concept_id, lan, yb_yrke, yrkesomrade, ssyk4, delvis_helt, jobbmojligheter,
+    rekryteringssituation, paradox::jsonb, prognos, hogsta_bedomningsniva, text_jobbmojligheter,
+    text_rekryteringssituation, taxonomi_version, batch_id, batch_id
 from latest
-on conflict (year, half, county_code, ssyk4) do update
-set shortage_index = excluded.shortage_index,
-    assessment = excluded.assessment,
-    outlook_1y = excluded.outlook_1y,
-    outlook_5y = excluded.outlook_5y,
+on conflict (omgang, yb_concept_id, lan) do update
+set yb_yrke = excluded.yb_yrke,
+    yrkesomrade = excluded.yrkesomrade,
+    ssyk4 = excluded.ssyk4,
+    delvis_helt = excluded.delvis_helt,
+    jobbmojligheter = excluded.jobbmojligheter,
+    rekryteringssituation = excluded.rekryteringssituation,
+    paradox = excluded.paradox,
+    prognos = excluded.prognos,
+    hogsta_bedomningsniva = excluded.hogsta_bedomningsniva,
+    text_jobbmojligheter = excluded.text_jobbmojligheter,
+    text_rekryteringssituation = excluded.text_rekryteringssituation,
+    taxonomi_version = excluded.taxonomi_version,
     last_batch_id = excluded.last_batch_id
-where (o.shortage_index, o.assessment, o.outlook_1y, o.outlook_5y)
-      is distinct from (excluded.shortage_index, excluded.assessment, excluded.outlook_1y, excluded.outlook_5y)
+where (o.yb_yrke, o.yrkesomrade, o.ssyk4, o.delvis_helt, o.jobbmojligheter, o.rekryteringssituation, o.paradox,
+       o.prognos, o.hogsta_bedomningsniva, o.text_jobbmojligheter, o.text_rekryteringssituation, o.taxonomi_version)
+      is distinct from
+      (excluded.yb_yrke, excluded.yrkesomrade, excluded.ssyk4, excluded.delvis_helt, excluded.jobbmojligheter,
+       excluded.rekryteringssituation, excluded.paradox, excluded.prognos, excluded.hogsta_bedomningsniva,
+       excluded.text_jobbmojligheter, excluded.text_rekryteringssituation, excluded.taxonomi_version)

@@ -1,12 +1,12 @@
--- Job seekers per group and month in the county: the sum of the municipalities' shown counts
--- (counts below 5 are suppressed in the mart and so are not part of the sum).
+-- Registered unemployed per group and month in the whole county (its municipalities and its
+-- "Uppgift saknas" rows), from the mart, where a count that could be below 5 is never shown.
 select
     j.month,
-    g.label_sv as group_label,
-    sum(j.jobseekers)::integer as jobseekers,
-    count(*) filter (where j.suppressed)::integer as suppressed_cells
+    j.group_label,
+    j.jobseekers_min::integer as jobseekers,
+    (j.suppressed)::integer as suppressed_cells
 from mart.jobseekers_monthly as j
-inner join core.jobseeker_group as g on g.group_code = j.group_code
-where j.county_code = %(county_code)s and j.month >= make_date(%(year)s - 1, 1, 1)
-group by j.month, g.group_code, g.label_sv
-order by g.group_code, j.month
+where j.area_level = 'county' and j.area_code = %(county_code)s
+  and j.month >= make_date(%(year)s - 1, 1, 1)
+  and j.group_code in ('total', 'age:18-24 år', 'birth:Född utanför Sverige', 'without_work_12m', 'weak_position')
+order by j.group_code, j.month

@@ -11,6 +11,7 @@ FEED_MODULES = {
     "jobseekers": "vagled.feeds.jobseekers",
     "occupational_outlook": "vagled.feeds.outlook",
     "taxonomy": "vagled.feeds.taxonomy",
+    "taxonomy_skills": "vagled.feeds.taxonomy_skills",
     "education_offerings": "vagled.feeds.education",
     "kolada_key_figures": "vagled.feeds.key_figures",
     "scb_key_figures": "vagled.feeds.scb",

@@ -1,14 +1,15 @@
-"""Occupational outlook (Arbetsförmedlingen yrkesbarometer): shortage per occupation and county.
+"""Occupational outlook: Arbetsförmedlingen's yrkesbarometer, one static JSON file of the current round.
 
-An inference of the format (shared/feeds): per SSYK 4 occupation and county, a shortage index
-1-5, the assessment on the agency's five-step scale, and 1- and 5-year outlooks. Field names
-are configuration here (FIELDS).
+``GET prognoser/yrkesbarometer.json`` (connection ``af_outlook`` = data.arbetsformedlingen.se):
+a JSON array, one row per barometer occupation and area (``lan`` 00 = the nation). It holds the
+current round only, so every round is kept when fetched: the key is (omgang, yb_concept_id, lan),
+never SSYK (several barometer occupations share one SSYK code). Assessments stay categorical;
+nothing numeric is derived. docs/upstreams/arbetsformedlingen.md has the evidence.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import timedelta
 from typing import Any
 
 from vagled.assets import OCCUPATIONAL_OUTLOOK
@@ -17,33 +18,44 @@ from vagled.pipeline.feed import FeedSpec, ParseFailure, SourceStructureError
 from vagled.pipeline.period import Period
 
 CONN_ID = "af_outlook"
+PATH = "prognoser/yrkesbarometer.json"
+NATION = "00"
+# staged column -> the file's field
 FIELDS = {
-    "year": "ar",
-    "half": "halvar",
-    "county_code": "lanskod",
+    "omgang": "omgang",
+    "yb_concept_id": "yb_concept_id",
+    "lan": "lan",
+    "yb_yrke": "yb_yrke",
+    "yrkesomrade": "yrkesomrade",
     "ssyk4": "ssyk",
-    "occupation_label": "yrke",
-    "shortage_index": "bristindex",
-    "assessment": "bedomning",
-    "outlook_1y": "prognos_1ar",
-    "outlook_5y": "prognos_5ar",
+    "ssyk_text": "ssyk_text",
+    "delvis_helt": "delvis_helt",
+    "jobbmojligheter": "jobbmojligheter",
+    "rekryteringssituation": "rekryteringssituation",
+    "paradox": "paradox",
+    "prognos": "prognos",
+    "hogsta_bedomningsniva": "hogsta_bedomningsniva",
+    "text_jobbmojligheter": "text_jobbmojligheter",
+    "text_rekryteringssituation": "text_rekryteringssituation",
+    "taxonomi_version": "taxonomi_version",
 }
-REQUIRED = ("year", "half", "county_code", "ssyk4", "shortage_index")
-LIST_KEYS = ("yrkesbarometer", "records", "data", "items", "results")
+# A field absent from every row means the file's format changed: the batch is refused.
+REQUIRED = ("omgang", "yb_concept_id", "lan", "ssyk4", "jobbmojligheter", "rekryteringssituation", "prognos")
 STAGED_COLUMNS = tuple(FIELDS)
 
 
-def _records(document: Any) -> list[Any]:
-    if isinstance(document, list):
-        return document
-    if isinstance(document, dict):
-        for key in LIST_KEYS:
-            if isinstance(document.get(key), list):
-                return document[key]
-    raise SourceStructureError(f"expected a list of outlook records, got {type(document).__name__}")
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(value).strip() or None
 
 
 def parse_outlook(body: bytes, content_type: str) -> Iterator[dict[str, Any] | ParseFailure]:
+    """Parse the yrkesbarometer file.
+
+    Raises:
+        SourceStructureError: not an array, empty, or a field missing from every row.
+    """
     import orjson
 
     try:
@@ -51,51 +63,41 @@ def parse_outlook(body: bytes, content_type: str) -> Iterator[dict[str, Any] | P
     except orjson.JSONDecodeError as exc:
         yield ParseFailure(f"answer is not valid JSON: {exc}", body[:500].decode("utf-8", "replace"))
         return
-    records = _records(document)
-    if not records:
-        # the agency publishes every occupation for every county each half-year
-        raise SourceStructureError("the outlook answer holds no records; an empty round is never published")
-    # A field missing from a few records is a record fault (quarantined); missing from every
-    # record it is a renamed or dropped field, and the whole batch is refused.
-    objects = [item for item in records if isinstance(item, dict)]
+    if not isinstance(document, list):
+        raise SourceStructureError(f"expected one JSON array of the round's rows, got {type(document).__name__}")
+    if not document:
+        raise SourceStructureError("the yrkesbarometer file holds no rows; a round is never published empty")
+    objects = [item for item in document if isinstance(item, dict)]
     absent = [FIELDS[name] for name in REQUIRED if objects and not any(FIELDS[name] in item for item in objects)]
     if absent:
-        raise SourceStructureError(f"outlook records lack the fields {absent}: the source's format changed")
-    for item in records:
+        raise SourceStructureError(f"yrkesbarometer rows lack the fields {absent}: the file's format changed")
+    for item in document:
         if not isinstance(item, dict):
             yield ParseFailure(f"expected an object, got {type(item).__name__}", str(item)[:500])
             continue
-        try:
-            index = item.get(FIELDS["shortage_index"])
-            yield {
-                "year": int(item[FIELDS["year"]]) if item.get(FIELDS["year"]) is not None else None,
-                "half": int(item[FIELDS["half"]]) if item.get(FIELDS["half"]) is not None else None,
-                "county_code": item.get(FIELDS["county_code"]),
-                "ssyk4": None if item.get(FIELDS["ssyk4"]) is None else str(item[FIELDS["ssyk4"]]),
-                "occupation_label": item.get(FIELDS["occupation_label"]),
-                "shortage_index": None if index is None else float(str(index).replace(",", ".")),
-                "assessment": item.get(FIELDS["assessment"]),
-                "outlook_1y": item.get(FIELDS["outlook_1y"]),
-                "outlook_5y": item.get(FIELDS["outlook_5y"]),
-            }
-        except (ValueError, TypeError) as exc:
-            yield ParseFailure(f"malformed outlook record: {exc}", str(item)[:500])
+        missing = [FIELDS[name] for name in REQUIRED if FIELDS[name] not in item]
+        if missing:
+            yield ParseFailure(f"row lacks {missing}", str(item)[:500], check="required_fields")
+            continue
+        paradox = item.get("paradox")
+        if paradox is not None and not isinstance(paradox, list):
+            yield ParseFailure(f"paradox is {type(paradox).__name__}, not a list of reasons", str(item)[:500])
+            continue
+        record = {column: _text(item.get(field)) for column, field in FIELDS.items() if column != "paradox"}
+        record["paradox"] = orjson.dumps(paradox or []).decode()
+        ssyk = record["ssyk4"]
+        record["ssyk4"] = ssyk.zfill(4) if ssyk and ssyk.isdigit() and len(ssyk) < 4 else ssyk
+        lan = record["lan"]
+        record["lan"] = lan.zfill(2) if lan and lan.isdigit() else lan
+        yield record
 
 
-def half_years(start_year: int, end_year: int) -> Iterator[tuple[str, dict]]:
-    for year in range(start_year, end_year + 1):
-        for half in (1, 2):
-            yield "yrkesbarometer", {"ar": year, "halvar": half}
-
-
-def land(conn, batch_id: int, period: Period, params: Mapping[str, Any]) -> dict[str, Any]:
-    """Land the outlook of both half-years of every year the period touches."""
+def land(conn, batch_id: int, period: Period | None, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Land the file of the current round (the only one the source holds)."""
     from vagled.pipeline.extract import land_responses
     from vagled.sources.http import HttpSource
 
-    last_year = (period.end - timedelta(seconds=1)).year
-    requests = half_years(period.start.year, last_year)
-    return {"parts": land_responses(conn, HttpSource(CONN_ID), batch_id, "occupational_outlook", requests)}
+    return {"parts": land_responses(conn, HttpSource(CONN_ID), batch_id, "occupational_outlook", [(PATH, {})])}
 
 
 def suite_parameters(conn) -> dict[str, Any]:
@@ -103,19 +105,19 @@ def suite_parameters(conn) -> dict[str, Any]:
 
     return {
         "ssyk4_codes": [r[0] for r in conn.execute(load_sql("core/select_ssyk4_codes"))],
-        "county_codes": list(area_county_codes()),
+        "areas": [*area_county_codes(), NATION],
     }
 
 
 def in_area(record: dict[str, Any]) -> bool:
-    return record.get("county_code") in area_county_codes()
+    return record.get("lan") in (*area_county_codes(), NATION)
 
 
 SPEC = FeedSpec(
     name="occupational_outlook",
-    staging_table="occupational_outlook",
+    staging_table="yrkesbarometer",
     columns=STAGED_COLUMNS,
-    natural_key=("year", "half", "county_code", "ssyk4"),
+    natural_key=("omgang", "yb_concept_id", "lan"),
     suite="occupational_outlook",
     publish_sql="core/publish_occupational_outlook",
     parse=parse_outlook,
@@ -124,4 +126,5 @@ SPEC = FeedSpec(
     in_area=in_area,
     suite_parameters=suite_parameters,
     land=land,
+    period_required=lambda params: False,
 )

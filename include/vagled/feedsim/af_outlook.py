@@ -1,10 +1,18 @@
-"""Arbetsförmedlingen's occupational outlook, yrkesbarometer (``af_outlook``).
+"""Arbetsförmedlingen's yrkesbarometer (``af_outlook`` = data.arbetsformedlingen.se).
 
-``GET /yrkesbarometer?ar=2026&halvar=2[&lan=18][&ssyk=2512]`` -> a JSON list of records, one per
-occupation (SSYK 4) and county. Published twice a year: halvår 1 on 1 June, halvår 2 on 15 October;
-``GET /yrkesbarometer/omgangar`` lists the published rounds. The record fields are inferred (see
-shared/feeds): ssyk, yrke, lanskod, lan, ar, halvar, bristindex (1.0-5.0), bedomning (5 steps),
-prognos_1ar, prognos_5ar.
+``GET /prognoser/yrkesbarometer.json``: one static JSON array of the *current* round only, one
+row per barometer occupation and area (the nation ``00`` and the 21 counties); past rounds cannot
+be fetched again (shared/feeds section 5). Fields: yrkesomrade, yb_yrke, yb_concept_id, lan, ssyk,
+ssyk_text, yb_beskrivning, jobbmojligheter (små | medelstora | stora | null), rekryteringssituation
+(överskott | balans | brist | paradox | null), paradox (a list of reasons), prognos (öka | vara
+oförändrad | minska | null), text_jobbmojligheter, text_rekryteringssituation,
+hogsta_bedomningsniva, delvis_helt (delvis | helt), omgang ("2026-1"), taxonomi_version.
+
+The sim's rounds: ``YYYY-1`` out on 1 June, ``YYYY-2`` on 1 December. Several barometer
+occupations share one SSYK code (delvis); some areas have null assessments; some rows are a
+paradox with reasons. The reasons' wording is the sim's own (the real list is unconfirmed).
+Faults: schema_drift renames rekryteringssituation, missing_fields drops it from some rows,
+bad_codes writes an unknown SSYK code, duplicates repeats rows, empty_page answers ``[]``.
 """
 
 from __future__ import annotations
@@ -12,125 +20,104 @@ from __future__ import annotations
 import functools
 from datetime import date
 
-from vagled.feedsim.common import HttpError, Picker, Request, Response, dumps, reference, rng, unit
-from vagled.feedsim.taxonomy import AD_OCCUPATIONS
+from vagled.feedsim.common import HttpError, Picker, Request, Response, dumps, fake_concept_id, reference, rng, unit
+from vagled.feedsim.taxonomy import AD_OCCUPATIONS, OCCUPATION_FIELDS
 
-FIRST_YEAR = 2016
-ASSESSMENTS = ("mycket stort överskott", "överskott", "balans", "stor brist", "mycket stor brist")
-OUTLOOKS = ("minskad efterfrågan", "oförändrad efterfrågan", "ökad efterfrågan")
-# Shortage levels of well-known occupations; the rest get a seeded level.
-_BASE = {
-    "2221": 4.6,
-    "2239": 4.7,
-    "2211": 4.5,
-    "2341": 4.1,
-    "2343": 4.3,
-    "2330": 3.9,
-    "5321": 4.0,
-    "2512": 3.6,
-    "2511": 3.5,
-    "8332": 3.9,
-    "8331": 4.0,
-    "5120": 3.6,
-    "9412": 2.4,
-    "5222": 2.2,
-    "5223": 2.3,
-    "5230": 2.0,
-    "4322": 2.3,
-    "7411": 4.2,
-    "7111": 3.6,
-    "2144": 3.9,
-    "2143": 4.2,
-    "9111": 2.3,
-    "4222": 2.1,
-    "5343": 2.8,
+PATH = "/prognoser/yrkesbarometer.json"
+JOBS = ("små", "medelstora", "stora")
+RECRUITMENT = ("överskott", "balans", "brist")
+FORECAST = ("minska", "vara oförändrad", "öka")
+PARADOX_REASONS = ("Arbetsvillkor", "Geografiskt läge", "Krav på erfarenhet", "Krav på körkort")
+# Barometer occupations that share one SSYK code (each maps to it 'delvis').
+SHARED = {
+    "5120": ("Kockar", "Kallskänkor"),
+    "2341": ("Grundskollärare, årskurs 1-3", "Grundskollärare, årskurs 4-6"),
 }
+# Well-known shortage and surplus occupations; the rest get a seeded level.
+_LEVEL = {"2221": 2, "2341": 2, "2512": 1, "5321": 2, "7411": 2, "9412": 0, "5230": 0, "4222": 0}
 
 
-def published_rounds(today: date) -> list[tuple[int, int]]:
-    out = []
-    for year in range(FIRST_YEAR, today.year + 1):
-        if date(year, 6, 1) <= today:
-            out.append((year, 1))
-        if date(year, 10, 15) <= today:
-            out.append((year, 2))
-    return out
+def current_round(today: date) -> str:
+    if today >= date(today.year, 12, 1):
+        return f"{today.year}-2"
+    if today >= date(today.year, 6, 1):
+        return f"{today.year}-1"
+    return f"{today.year - 1}-2"
 
 
 @functools.cache
-def occupations() -> tuple[str, ...]:
-    """The about 200 SSYK 4 codes the barometer covers: the ad occupations plus a fixed share."""
-    codes = reference().ssyk_codes(4)
-    chosen = {c for c in codes if c in AD_OCCUPATIONS or (not c.startswith("0") and unit("yb", c) < 0.42)}
-    return tuple(sorted(chosen))
-
-
-def _assessment(index: float) -> str:
-    return ASSESSMENTS[min(4, max(0, round(index) - 1))]
-
-
-def records(seed: int, year: int, half: int, counties: list[str], ssyk: set[str] | None) -> list[dict[str, object]]:
+def occupations() -> tuple[tuple[str, str, str, str], ...]:
+    """(yb_concept_id, yb_yrke, ssyk, delvis_helt) of the about 200 barometer occupations."""
     ref = reference()
+    codes = [c for c in ref.ssyk_codes(4) if not c.startswith("0") and (c in AD_OCCUPATIONS or unit("yb", c) < 0.4)]
     out = []
-    for county in counties:
-        for code in occupations():
-            if ssyk and code not in ssyk:
-                continue
-            base = _BASE.get(code, 1.8 + unit(seed, "yb-base", code) * 2.6)
-            r = rng(seed, "yb", code, county, year, half)
-            trend = (unit(seed, "yb-trend", code) - 0.5) * 0.08 * (year - 2021)
-            index = round(min(5.0, max(1.0, base + trend + r.uniform(-0.3, 0.3))), 2)
-            one = OUTLOOKS[0 if index < 2.0 else (2 if index > 3.8 and r.random() < 0.7 else 1)]
-            five = OUTLOOKS[2 if index > 3.5 else (0 if index < 2.2 and r.random() < 0.6 else 1)]
+    for code in codes[:219]:
+        names = SHARED.get(code)
+        if names:
+            out += [(fake_concept_id("yb", name), name, code, "delvis") for name in names]
+        else:
+            out.append((fake_concept_id("yb", code), ref.ssyk[code][1], code, "helt"))
+    return tuple(out)
+
+
+def _area(code: str) -> str:
+    return OCCUPATION_FIELDS[int(code[0]) * 2 % len(OCCUPATION_FIELDS)][1]
+
+
+def records(seed: int, omgang: str) -> list[dict[str, object]]:
+    ref = reference()
+    year = int(omgang[:4])
+    out = []
+    for concept, name, ssyk, mapping in occupations():
+        base = _LEVEL.get(ssyk, int(unit(seed, "yb-level", ssyk) * 3))
+        for lan in ["00", *sorted(ref.counties)]:
+            r = rng(seed, "yb", concept, lan, omgang)
+            level = min(2, max(0, base + (1 if r.random() < 0.15 else 0) - (1 if r.random() < 0.15 else 0)))
+            assessed = lan == "00" or unit(seed, "yb-assessed", concept, lan) > 0.08
+            paradox = assessed and level == 2 and unit(seed, "yb-paradox", concept, lan, year) < 0.06
+            recruitment = ("paradox" if paradox else RECRUITMENT[level]) if assessed else None
             out.append(
                 {
-                    "ssyk": code,
-                    "yrke": ref.ssyk[code][1],
-                    "lanskod": county,
-                    "lan": ref.counties[county],
-                    "ar": year,
-                    "halvar": half,
-                    "bristindex": index,
-                    "bedomning": _assessment(index),
-                    "prognos_1ar": one,
-                    "prognos_5ar": five,
+                    "yrkesomrade": _area(ssyk),
+                    "yb_yrke": name,
+                    "yb_concept_id": concept,
+                    "lan": lan,
+                    "ssyk": ssyk,
+                    "ssyk_text": ref.ssyk[ssyk][1],
+                    "yb_beskrivning": f"{name}: arbetsuppgifter och utbildning.",
+                    "jobbmojligheter": JOBS[2 - level] if assessed else None,
+                    "rekryteringssituation": recruitment,
+                    "paradox": sorted(r.sample(PARADOX_REASONS, 2)) if paradox else [],
+                    "prognos": FORECAST[min(2, level + (r.random() < 0.3))] if assessed else None,
+                    "text_jobbmojligheter": "Bedömningen gäller det närmaste året." if assessed else None,
+                    "text_rekryteringssituation": None,
+                    "hogsta_bedomningsniva": "län" if lan != "00" else "riket",
+                    "delvis_helt": mapping,
+                    "omgang": omgang,
+                    "taxonomi_version": 29,
                 }
             )
     return out
 
 
 def handle(req: Request) -> Response:
-    """Route an af_outlook request."""
-    path = req.path.rstrip("/")
-    rounds = published_rounds(req.sim.today)
-    if path == "/yrkesbarometer/omgangar":
-        return Response(body=dumps([{"ar": y, "halvar": h} for y, h in rounds]))
-    if path != "/yrkesbarometer":
+    """Route an af_outlook request: the one file of the current round."""
+    if req.path != PATH:
         raise HttpError(404, f"no such path: {req.path}")
-    latest = rounds[-1]
-    year = req.qint("ar", latest[0])
-    half = req.qint("halvar", latest[1] if year == latest[0] else 2, lo=1, hi=2)
-    if (year, half) not in rounds:
-        raise HttpError(404, f"no yrkesbarometer published for {year} halvår {half}")
-    counties = req.qlist("lan") or sorted(reference().counties)
-    unknown = [c for c in counties if c not in reference().counties]
-    if unknown:
-        raise HttpError(400, f"unknown county code(s): {', '.join(unknown)}")
-    selected = records(req.sim.seed, year, half, counties, set(req.qlist("ssyk")) or None)
-    if req.fault("empty_page"):
-        selected = []
+    omgang = current_round(req.sim.today)
+    rows = [] if req.fault("empty_page") else records(req.sim.seed, omgang)
     dup, bad, missing = Picker(req, "duplicates"), Picker(req, "bad_codes"), Picker(req, "missing_fields")
     drift = req.fault("schema_drift")
     out = []
-    for record in selected:
-        key = (record["ssyk"], record["lanskod"], year, half)
+    for row in rows:
+        key = (row["yb_concept_id"], row["lan"])
         if bad(key):
-            record["ssyk"] = "0000" if unit(req.sim.seed, "bad", key) < 0.5 else "99"
+            row["ssyk"] = "0000"
         if missing(key):
-            record.pop("bristindex")
+            row.pop("rekryteringssituation")
         if drift:
-            record = {("brist_index" if k == "bristindex" else k): v for k, v in record.items()}
-        out.append(record)
+            row = {("rekrytering_situation" if k == "rekryteringssituation" else k): v for k, v in row.items()}
+        out.append(row)
         if dup(key):
-            out.append(dict(record))
+            out.append(dict(row))
     return Response(body=dumps(out))

@@ -267,6 +267,91 @@ def occupation_name_concept(ssyk4: str, name: str) -> tuple[str, str]:
     return fake_concept_id("occupation-name", f"{ssyk4}:{name}"), str(1000 + stable_int("legacy", ssyk4, name) % 90000)
 
 
+# -- skills ----------------------------------------------------------------------------------------
+# Skill concepts (type "skill", each broader than one "skill-headline") and the ESCO skills they map
+# to (type "esco-skill", with an esco_uri), as the real taxonomy holds them: most skills map to ESCO
+# (exact-match, sometimes close-, broad- or narrow-match), some map to nothing. Labels are Swedish
+# with the taxonomy's own capitalisation; the ads' enriched terms are lower case. The labels of
+# the ads' must_have/nice_to_have skills (feedsim.jobtech) are here too, with the same concept ids,
+# all but "Elbehörighet": as in the real sources, the enrichment's vocabulary is not the
+# taxonomy's, and a term the taxonomy does not name must still be counted.
+SKILL_HEADLINES = (
+    "Programmering och systemutveckling",
+    "Vård och omsorg",
+    "Transport och logistik",
+    "Ekonomi och administration",
+    "Bygg, el och industri",
+    "Service och kundkontakt",
+    "Livsmedel och restaurang",
+    "Pedagogik",
+    "Yrkesövergripande kompetenser",
+)
+# (label, headline index, ESCO relation or None, ESCO preferred label)
+SKILLS: tuple[tuple[str, int, str | None, str], ...] = (
+    ("Python", 0, "exact_match", "Python (datorprogrammering)"),
+    ("Java", 0, "exact_match", "Java (datorprogrammering)"),
+    ("C#", 0, "exact_match", "C#"),
+    ("SQL", 0, "exact_match", "SQL"),
+    ("JavaScript", 0, "exact_match", "JavaScript"),
+    ("Systemutveckling", 0, "broad_match", "utveckla programvara"),
+    ("Molntjänster", 0, "close_match", "molntekniker"),
+    ("Testautomatisering", 0, None, ""),
+    ("Läkemedelshantering", 1, "exact_match", "administrera läkemedel"),
+    ("Omvårdnad", 1, "exact_match", "tillhandahålla omvårdnad"),
+    ("Dokumentation", 1, "close_match", "föra journaler"),
+    ("Demensvård", 1, "narrow_match", "vårda äldre"),
+    ("Förflyttningsteknik", 1, None, ""),
+    ("Truckkort A+B", 2, "broad_match", "köra truck"),
+    ("Körkort B", 2, None, ""),
+    ("Lagerhantering", 2, "exact_match", "hantera lager"),
+    ("Plockning", 2, "close_match", "plocka beställningar"),
+    ("Godshantering", 2, "exact_match", "hantera gods"),
+    ("Ekonomisystem", 3, "close_match", "använda redovisningssystem"),
+    ("Bokföring", 3, "exact_match", "bokföring"),
+    ("Fakturering", 3, "exact_match", "utfärda fakturor"),
+    ("Office-paketet", 3, "broad_match", "använda kontorsprogram"),
+    ("Microsoft Office", 3, "broad_match", "använda kontorsprogram"),
+    ("Projektledning", 5, "exact_match", "projektledning"),
+    ("Svetsning", 4, "exact_match", "svetsa"),
+    ("Lean", 4, "exact_match", "lean manufacturing"),
+    ("Ritningsläsning", 4, "exact_match", "läsa ritningar"),
+    ("CNC-bearbetning", 4, "exact_match", "använda CNC-maskiner"),
+    ("Kundbemötande", 5, "close_match", "ge kundservice"),
+    ("Kassahantering", 5, "exact_match", "hantera kassa"),
+    ("Försäljning", 5, "broad_match", "sälja produkter"),
+    ("HACCP", 6, "exact_match", "tillämpa HACCP"),
+    ("Matlagning", 6, "exact_match", "laga mat"),
+    ("Specialkost", 6, None, ""),
+    ("Barnomsorg", 7, "close_match", "ta hand om barn"),
+    ("Undervisning", 7, "broad_match", "undervisa"),
+    ("Svenska i tal och skrift", 8, None, ""),
+    ("Engelska", 8, "exact_match", "engelska"),
+    ("Samarbetsförmåga", 8, "exact_match", "samarbeta"),
+    # Two concepts share a label in different headlines: a term with that label names neither
+    # (the link rule leaves it a term); a requirement names one by its id.
+    ("Planering", 2, None, ""),
+    ("Planering", 3, None, ""),
+)
+# A skill the taxonomy retired, pointing to its replacement (labels of SKILLS).
+DEPRECATED_SKILL = ("Office-paketet", "Microsoft Office")
+
+
+def skill_concept_id(label: str, headline: int | None = None) -> str:
+    """Concept id of a skill; the same derivation as the ads' must_have/nice_to_have skills."""
+    duplicates = [h for lab, h, _r, _e in SKILLS if lab == label]
+    if len(duplicates) > 1 and headline is not None:
+        return fake_concept_id("skill", f"{label}#{headline}")
+    return fake_concept_id("skill", label)
+
+
+def esco_skill_uri(label: str) -> str:
+    """An ESCO skill URI of the real shape (http://data.europa.eu/esco/skill/<uuid>), derived from the label."""
+    digest = f"{stable_int('esco', label, 1):016x}{stable_int('esco', label, 2):016x}"[:32]
+    return (
+        f"http://data.europa.eu/esco/skill/{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+    )
+
+
 # -- the concept store served by the API ---------------------------------------------------------
 @dataclass
 class Concept:
@@ -278,6 +363,8 @@ class Concept:
     broader: list[str] = field(default_factory=list)
     deprecated: bool = False
     replaced_by: list[str] = field(default_factory=list)
+    # ESCO mapping relations (exact_match, close_match, broad_match, narrow_match) -> concept ids
+    matches: dict[str, list[str]] = field(default_factory=dict)
 
 
 @functools.cache
@@ -335,7 +422,33 @@ def concepts() -> tuple[Concept, ...]:
                 concept.deprecated = True
                 concept.replaced_by = [replacement_id]
             out.append(concept)
+    out.extend(_skill_concepts())
     return tuple(out)
+
+
+def _skill_concepts() -> list[Concept]:
+    out: list[Concept] = []
+    headline_ids = [fake_concept_id("skill-headline", label) for label in SKILL_HEADLINES]
+    for cid, label in zip(headline_ids, SKILL_HEADLINES, strict=True):
+        out.append(Concept(cid, "skill-headline", label, label))
+    esco: dict[str, Concept] = {}
+    for label, headline, relation, esco_label in SKILLS:
+        concept = Concept(skill_concept_id(label, headline), "skill", label, label, broader=[headline_ids[headline]])
+        if relation:
+            target = esco.get(esco_label)
+            if target is None:
+                uri = esco_skill_uri(esco_label)
+                target = Concept(
+                    fake_concept_id("esco-skill", uri), "esco-skill", esco_label, esco_label, {"esco-uri": uri}
+                )
+                esco[esco_label] = target
+            concept.matches[relation] = [target.id]
+        if label == DEPRECATED_SKILL[0]:
+            concept.deprecated = True
+            concept.replaced_by = [skill_concept_id(DEPRECATED_SKILL[1])]
+        out.append(concept)
+    out.extend(esco.values())
+    return out
 
 
 @functools.cache
@@ -446,9 +559,173 @@ def _apply_faults(req: Request, records: list[dict[str, object]]) -> list[dict[s
     return out
 
 
+# -- GraphQL (/v1/taxonomy/graphql?query=...) ---------------------------------------------------------
+# A real GraphQL executor (graphql-core) over the concept store, so a query naming a field or an
+# argument the schema lacks is answered with GraphQL errors, as the real endpoint does. Field and
+# argument names follow the real API's snake_case (preferred_label, include_deprecated, esco_uri,
+# replaced_by, exact_match ...); see docs/upstreams/jobtech-taxonomy.md for the evidence.
+_MATCH_INVERSE = {
+    "exact_match": "exact_match",
+    "close_match": "close_match",
+    "broad_match": "narrow_match",
+    "narrow_match": "broad_match",
+}
+TAXONOMY_VERSION = 27
+
+
+@functools.cache
+def _match_index() -> dict[tuple[str, str], list[str]]:
+    """(concept id, relation) -> related concept ids, both directions of every mapping."""
+    index: dict[tuple[str, str], list[str]] = {}
+    for concept in concepts():
+        for relation, targets in concept.matches.items():
+            for target in targets:
+                index.setdefault((concept.id, relation), []).append(target)
+                index.setdefault((target, _MATCH_INVERSE[relation]), []).append(concept.id)
+    return index
+
+
+def _filtered(items: list[Concept], args: dict) -> list[Concept]:
+    wanted_type, wanted_id = args.get("type"), args.get("id")
+    return [c for c in items if (not wanted_type or c.type == wanted_type) and (not wanted_id or c.id == wanted_id)]
+
+
+@functools.cache
+def graphql_schema():
+    """The GraphQL schema of the concepts feedsim serves (built once per process)."""
+    from graphql import (
+        GraphQLArgument,
+        GraphQLBoolean,
+        GraphQLField,
+        GraphQLInt,
+        GraphQLList,
+        GraphQLNonNull,
+        GraphQLObjectType,
+        GraphQLSchema,
+        GraphQLString,
+    )
+
+    by_id = _by_id()
+
+    def attr(name: str):
+        return lambda concept, _info: concept.extra.get(name)
+
+    def related(kind: str):
+        def resolve(concept: Concept, _info, **args) -> list[Concept]:
+            if kind == "broader":
+                ids = concept.broader
+            elif kind == "narrower":
+                ids = [c.id for c in concepts() if concept.id in c.broader]
+            elif kind == "replaced_by":
+                ids = concept.replaced_by
+            else:
+                ids = _match_index().get((concept.id, kind), [])
+            return _filtered([by_id[i] for i in ids], args)
+
+        return resolve
+
+    relation_args = {"type": GraphQLArgument(GraphQLString), "id": GraphQLArgument(GraphQLString)}
+    concept_type: GraphQLObjectType = GraphQLObjectType(
+        "Concept",
+        lambda: {
+            "id": GraphQLField(GraphQLNonNull(GraphQLString)),
+            "type": GraphQLField(GraphQLNonNull(GraphQLString)),
+            "preferred_label": GraphQLField(GraphQLString, resolve=lambda c, _i: c.label),
+            "definition": GraphQLField(GraphQLString),
+            "deprecated": GraphQLField(GraphQLBoolean),
+            "uri": GraphQLField(
+                GraphQLString, resolve=lambda c, _i: f"http://data.jobtechdev.se/taxonomy/concept/{c.id}"
+            ),
+            "esco_uri": GraphQLField(GraphQLString, resolve=attr("esco-uri")),
+            "ssyk_code_2012": GraphQLField(GraphQLString, resolve=attr("ssyk-code-2012")),
+            "lau_2_code_2015": GraphQLField(GraphQLString, resolve=attr("lau-2-code-2015")),
+            "national_nuts_level_3_code_2019": GraphQLField(
+                GraphQLString, resolve=attr("national-nuts-level-3-code-2019")
+            ),
+            "deprecated_legacy_id": GraphQLField(GraphQLString, resolve=attr("deprecated-legacy-id")),
+            **{
+                kind: GraphQLField(GraphQLList(concept_type), args=relation_args, resolve=related(kind))
+                for kind in ("broader", "narrower", "replaced_by", *_MATCH_INVERSE)
+            },
+        },
+    )
+
+    def resolve_concepts(_root, _info, **args) -> list[Concept]:
+        include_deprecated = bool(args.get("include_deprecated"))
+        ids = args.get("id")
+        selected = [
+            c
+            for c in concepts()
+            if (not args.get("type") or c.type == args["type"])
+            and (not ids or c.id == ids)
+            and (include_deprecated or ids or not c.deprecated)
+        ]
+        offset = args.get("offset") or 0
+        limit = args.get("limit")
+        return selected[offset : None if limit is None else offset + limit]
+
+    version_type = GraphQLObjectType(
+        "Version", {"id": GraphQLField(GraphQLInt), "timestamp": GraphQLField(GraphQLString)}
+    )
+    query = GraphQLObjectType(
+        "Query",
+        {
+            "concepts": GraphQLField(
+                GraphQLList(concept_type),
+                args={
+                    "type": GraphQLArgument(GraphQLString),
+                    "id": GraphQLArgument(GraphQLString),
+                    "include_deprecated": GraphQLArgument(GraphQLBoolean),
+                    "limit": GraphQLArgument(GraphQLInt),
+                    "offset": GraphQLArgument(GraphQLInt),
+                    "version": GraphQLArgument(GraphQLInt),
+                },
+                resolve=resolve_concepts,
+            ),
+            "versions": GraphQLField(
+                GraphQLList(version_type),
+                resolve=lambda _r, _i: [{"id": TAXONOMY_VERSION, "timestamp": "2026-06-02T10:00:00Z"}],
+            ),
+        },
+    )
+    return GraphQLSchema(query)
+
+
+def _graphql(req: Request) -> Response:
+    from graphql import graphql_sync
+
+    text = req.q("query")
+    if not text:
+        raise HttpError(400, "query parameter 'query' (a GraphQL document) is required")
+    if req.fault("schema_drift"):
+        # the API renamed a field: the query that named it no longer validates
+        text = text.replace("preferred_label", "preferredLabel")
+    result = graphql_sync(graphql_schema(), text)
+    if result.errors:
+        return Response(body=dumps({"errors": [{"message": e.message} for e in result.errors], "data": None}))
+    data = result.data or {}
+    listed = data.get("concepts")
+    if isinstance(listed, list):
+        if req.fault("empty_page"):
+            listed = []
+        dup, missing = Picker(req, "duplicates"), Picker(req, "missing_fields")
+        out: list[dict] = []
+        for concept in listed:
+            key = concept.get("id") if isinstance(concept, dict) else None
+            if missing(key) and isinstance(concept, dict):
+                concept = {k: v for k, v in concept.items() if k != "preferred_label"}
+            out.append(concept)
+            if dup(key):
+                out.append(dict(concept))
+        data["concepts"] = out
+    return Response(body=dumps({"data": data}))
+
+
 def handle(req: Request) -> Response:
     """Route a jobtech_taxonomy request."""
     path = req.path.rstrip("/")
+    if path == "/v1/taxonomy/graphql":
+        return _graphql(req)
     if path == "/v1/taxonomy/main/concepts":
         selected = _select(req, None)
         attrs: tuple[str, ...] = ()

@@ -23,6 +23,9 @@ MARTS: tuple[str, ...] = (
     "education_supply",
     "municipality_profile",
     "competence_gap",
+    "skill_demand_monthly",
+    "skill_trend",
+    "jobs_within_reach",
 )
 
 

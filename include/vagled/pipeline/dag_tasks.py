@@ -24,19 +24,21 @@ def _alerts(feeds: tuple[str, ...], *, publish: bool = False) -> dict[str, Any]:
     return callbacks
 
 
-def load_path(feed: str, *, asset_uri: str, name: str | None = None) -> Any:
+def load_path(feed: str, *, asset_uri: str, name: str | None = None, run_params: Any = None) -> Any:
     """Add the three load-path tasks of ``feed`` to the DAG being defined and return publish's XComArg.
 
     Args:
         feed: the feed's name (a key of ``vagled.feeds.FEED_MODULES``).
         asset_uri: the Asset the publish task emits when a batch is published.
         name: the suffix of the task ids (default: the feed's name).
+        run_params: an upstream task's XComArg (a dict) merged over the run's params, e.g. the
+            period and links a publication check found; extract then runs after that task.
     """
     name = name or feed
 
     # Only extract calls the upstream: it runs in that upstream's pool (vagled.pools).
     @task(task_id=f"extract_{name}", pool=pool_for_feed(feed), **_alerts((feed,)))
-    def extract() -> dict[str, Any]:
+    def extract(found: dict[str, Any] | None = None) -> dict[str, Any]:
         """Open a batch for the run's period and land every answer of the upstream in raw.
 
         - **Reads:** the feed's upstream, through its Airflow connection; the run's period (data
@@ -54,7 +56,7 @@ def load_path(feed: str, *, asset_uri: str, name: str | None = None) -> Any:
             feed,
             data_interval_start=context.get("data_interval_start"),
             data_interval_end=context.get("data_interval_end"),
-            params=context["params"],
+            params={**context["params"], **(found or {})},
             run_id=context["run_id"],
         )
 
@@ -90,7 +92,7 @@ def load_path(feed: str, *, asset_uri: str, name: str | None = None) -> Any:
 
         return tasks.publish(feed, extracted["batch_id"], watermark=extracted.get("watermark"))
 
-    extracted = extract()
+    extracted = extract(run_params) if run_params is not None else extract()
     return publish(extracted, stage(extracted))
 
 

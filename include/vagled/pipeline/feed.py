@@ -82,6 +82,9 @@ class FeedSpec:
             every code it does not list): rerun the DAG instead.
         replay_post_publish_sql: the ``post_publish_sql`` steps a replay runs. By default none: a
             replay only merges its records and never closes or retires what it does not hold.
+        batch_checks: checks of the staged batch as a whole (e.g. the same total reached from two
+            files): ``batch_checks(conn, batch_id)`` returns failure messages; any failure rejects
+            the batch with them before anything is published.
     """
 
     name: str
@@ -104,6 +107,7 @@ class FeedSpec:
     post_publish_sql: tuple[str, ...] = ()
     replayable: bool = True
     replay_post_publish_sql: tuple[str, ...] = ()
+    batch_checks: Callable[[Any, int], list[str]] | None = None
 
     def key_of(self, record: dict[str, Any]) -> str:
         """Return the natural key of a record as text (for quarantine rows)."""

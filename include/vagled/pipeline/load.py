@@ -279,7 +279,19 @@ def publish_batch(conn, spec: FeedSpec, batch_id: int) -> PublishResult:
         if status != "running":
             raise BatchRejected(f"batch {batch_id} is {status}; rerun the DAG to load the period again")
         share = quarantined / received if received else 0.0
-        if share > spec.max_quarantine_share:
+        failed_checks = spec.batch_checks(conn, batch_id) if spec.batch_checks is not None else []
+        if failed_checks:
+            message = (
+                f"{feed} batch {batch_id} rejected: its cross-checks failed, nothing was published: "
+                + "; ".join(failed_checks[:20])
+                + (f" (and {len(failed_checks) - 20} more)" if len(failed_checks) > 20 else "")
+            )
+            conn.execute(
+                load_sql("pipeline/update_load_batch_failed"),
+                {"batch_id": batch_id, "status": "rejected", "error": message},
+            )
+            conn.execute(sql.SQL(load_sql("pipeline/delete_staged_batch")).format(table=table), {"batch_id": batch_id})
+        elif share > spec.max_quarantine_share:
             message = (
                 f"{feed} batch {batch_id} rejected: {quarantined} of {received} records ({share:.1%}) failed "
                 f"validation, above the feed's threshold of {spec.max_quarantine_share:.0%}. Nothing was "

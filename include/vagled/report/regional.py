@@ -25,6 +25,9 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 TOP_OCCUPATIONS = 10
 MONTHS_SV = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 GAP_OCCUPATIONS = 15
+RISING_SKILLS = 10
+REQUIREMENT_OCCUPATIONS = 5
+REQUIREMENT_SKILLS = 3
 
 
 class ReportError(ValueError):
@@ -42,6 +45,9 @@ class RegionalReportData:
     gap: list[tuple] = field(default_factory=list)
     jobseeker_groups: list[tuple] = field(default_factory=list)
     education_supply: list[tuple] = field(default_factory=list)
+    rising_skills: list[tuple] = field(default_factory=list)
+    occupation_requirements: list[tuple] = field(default_factory=list)
+    jobs_within_reach: list[tuple] = field(default_factory=list)
 
 
 def default_report_dir() -> Path:
@@ -83,7 +89,70 @@ def read_report_data(conn, county_code: str, year: int | None = None) -> Regiona
     ).fetchall()
     data.jobseeker_groups = conn.execute(load_sql("report/regional_jobseeker_groups"), params).fetchall()
     data.education_supply = conn.execute(load_sql("report/regional_education_supply"), params).fetchall()
+    county = {"county_code": county_code}
+    data.rising_skills = conn.execute(
+        load_sql("report/regional_rising_skills"), {**county, "top": RISING_SKILLS}
+    ).fetchall()
+    data.occupation_requirements = conn.execute(
+        load_sql("report/regional_occupation_requirements"),
+        {**county, "occupations": REQUIREMENT_OCCUPATIONS, "skills": REQUIREMENT_SKILLS},
+    ).fetchall()
+    data.jobs_within_reach = conn.execute(load_sql("report/regional_jobs_within_reach"), county).fetchall()
     return data
+
+
+def _count(value) -> str:
+    """A job-seeker count as shown: empty when suppressed (below 5) or unknown."""
+    return "–" if value is None else str(value)
+
+
+def _skills_section(data: RegionalReportData) -> str:
+    """Rising skills, the requirements of the occupations with most vacancies, and jobs within reach."""
+    rising = data.rising_skills
+    window = f" till {rising[0][4]:%Y-%m}" if rising else ""
+    rising_chart = charts.horizontal_bars(
+        f"Kompetenser som ökar mest i annonserna (andel av annonserna, %){window}",
+        [row[0] for row in rising],
+        [("Senaste 12 mån", [float(row[1]) for row in rising]), ("12 mån före", [float(row[2]) for row in rising])],
+        css_class="rising-skills",
+        empty="Ingen kompetens når minimiantalen ännu (minst 20 annonser per period); se docs/skills.md.",
+    )
+    requirements = data.occupation_requirements
+    requirement_chart = charts.horizontal_bars(
+        "Krav i yrkena med flest lediga jobb (annonser senaste 12 mån)",
+        [f"{row[0]}: {row[1]}" for row in requirements],
+        [("Krav", [row[2] for row in requirements]), ("Meriterande", [row[3] for row in requirements])],
+        css_class="occupation-requirements",
+    )
+    reach = data.jobs_within_reach
+    reach_chart = charts.horizontal_bars(
+        "Jobb inom räckhåll per kommun (annonser senaste 12 mån)",
+        [row[0] for row in reach],
+        [("Inom räckhåll", [row[2] for row in reach]), ("Varav deltid eller lärling", [row[3] for row in reach])],
+        css_class="jobs-within-reach",
+    )
+    reach_rows = "".join(
+        f"<tr><td>{escape(r[0])}</td><td>{r[1]}</td><td>{r[2]}</td><td>{r[3]}</td>"
+        f"<td>{_count(r[4])}</td><td>{_count(r[5])}</td></tr>"
+        for r in reach
+    )
+    return f"""
+<section><h2>Kompetenser som efterfrågas</h2>{rising_chart}
+<p class="note">Andelen av länets annonser som nämner kompetensen (JobTechs berikning av annonstexten och
+arbetsgivarens krav) de senaste 12 månaderna mot de 12 månaderna före. Bara kompetenser som nämns i minst 20
+annonser i båda perioderna rangordnas, så att enstaka annonser inte hamnar i topp. Termer som taxonomin saknar
+räknas under sin egen benämning.</p>
+{requirement_chart}
+<p class="note">De fem yrkena med flest lediga jobb de senaste 12 månaderna och de kompetenser som deras annonser
+oftast kräver (must have) eller anger som meriterande (nice to have).</p></section>
+<section><h2>Jobb inom räckhåll</h2>{reach_chart}
+<p class="note">Annonser som varken kräver erfarenhet eller körkort/egen bil, per kommun, och hur många av dem som
+erbjuder deltid eller lärlingsplats. Bredvid: kommunens inskrivna arbetslösa med svag konkurrensförmåga (där ingår
+funktionsnedsättning som medför nedsatt arbetsförmåga) och de som varit utan arbete mer än 12 månader, senaste
+månaden; ett antal som kan vara under 5 visas inte (–).</p>
+<table><thead><tr><th>Kommun</th><th>Annonser</th><th>Inom räckhåll</th><th>Deltid/lärling</th>
+<th>Svag konkurrensförmåga</th><th>Utan arbete &gt; 12 mån</th></tr></thead>
+<tbody>{reach_rows}</tbody></table></section>"""
 
 
 def _jobseeker_series(rows: list[tuple]) -> tuple[list[str], list[tuple[str, list[float | None]]]]:
@@ -125,7 +194,7 @@ def render_report(data: RegionalReportData, *, generated_at: datetime | None = N
             right_label="fler lediga jobb",
         )
         months, series = _jobseeker_series(data.jobseeker_groups)
-        jobseekers = charts.lines("Inskrivna arbetssökande per grupp", months, series, css_class="jobseeker-groups")
+        jobseekers = charts.lines("Inskrivna arbetslösa per grupp", months, series, css_class="jobseeker-groups")
         supply = data.education_supply
         education = charts.horizontal_bars(
             f"Utbildningsplatser per inriktning, start {year} och senare",
@@ -136,7 +205,10 @@ def render_report(data: RegionalReportData, *, generated_at: datetime | None = N
         suppressed = sum(row[3] for row in data.jobseeker_groups)
         gap_rows = "".join(
             f"<tr><td>{escape(r[0])}</td><td>{escape(r[1])}</td><td>{r[2]}</td><td>{_decimal(r[3], 1)}</td>"
-            f"<td>{_decimal(r[4], 2)}</td><td>{_decimal(r[5], 2)}</td></tr>"
+            f'<td class="recruitment">{escape(r[4] or "ej bedömd")}'
+            f"{' (delvis)' if r[4] and r[6] == 'delvis' else ''}</td>"
+            f'<td>{escape(r[7] or "")}</td><td class="unemployed-area">{"" if r[8] is None else r[8]}</td>'
+            f"<td>{_decimal(r[5], 2)}</td></tr>"
             for r in data.gap
         )
         body = f"""
@@ -147,15 +219,21 @@ samma månader året innan. En annons utan angivet antal räknas som ett jobb.</
 <p class="note">Gapindex = (lediga jobb − matchade utbildningsplatser) / (lediga jobb + platser), för
 {data.gap_year}: det senaste året med både lediga jobb och utbildningsplatser i länet. Platserna hör
 till utbildningar med start under året vars inriktning och nivå leder till yrket enligt matchningstabellen
-(SUN 2020 → SSYK 2012); en utbildning som leder till flera yrken delar sina platser mellan dem.</p>
-<table><thead><tr><th>SSYK</th><th>Yrke</th><th>Lediga jobb</th><th>Platser</th><th>Bristindex</th>
+(SUN 2020 → SSYK 2012); en utbildning som leder till flera yrken delar sina platser mellan dem.
+Rekryteringssituationen är Yrkesbarometerns bedömning (kategorier, inget index) i årets senaste omgång;
+"delvis" när bara delvis motsvarande barometeryrken finns för koden. Arbetslösa i yrkesområdet är
+inskrivna arbetslösa i hela yrkesområdet i länet, årets senaste månad (inte per yrke; tomt när det
+kan vara under 5).</p>
+<table class="competence-gap-table"><thead><tr><th>SSYK</th><th>Yrke</th><th>Lediga jobb</th><th>Platser</th>
+<th>Rekryteringssituation</th><th>Yrkesområde</th><th>Arbetslösa i yrkesområdet</th>
 <th>Gapindex</th></tr></thead><tbody>{gap_rows}</tbody></table></section>
 <section><h2>Arbetssökande</h2>{jobseekers}
-<p class="note">Summan av kommunernas antal per grupp. Antal under 5 i en kommun visas aldrig och ingår inte i
-summan ({suppressed} dolda kommunvärden i perioden).</p></section>
+<p class="note">Inskrivna arbetslösa i hela länet per grupp (kommunerna och raderna "Uppgift saknas"). Värden
+som kan vara under 5 visas aldrig ({suppressed} dolda värden i perioden); "svag konkurrensförmåga" omfattar
+funktionsnedsättning, som inte publiceras som eget antal per kommun.</p></section>
 <section><h2>Utbildningsutbud</h2>{education}
 <p class="note">Platser i utbildningstillfällen med start {year} eller senare, per inriktning (SUN 2020, nivå 1).
-</p></section>"""
+</p></section>{_skills_section(data)}"""
     return f"""<!DOCTYPE html>
 <html lang="sv"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

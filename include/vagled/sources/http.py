@@ -154,7 +154,8 @@ class HttpSource:
         """Fetch one resource completely, or raise.
 
         Args:
-            expect: ``json`` (the body must parse as JSON), ``text`` (any text type), ``lines``
+            expect: ``json`` (the body must parse as JSON), ``html`` (a whole HTML page), ``text``
+                (any text type), ``lines``
                 (text that ends at a line end, as every complete CSV file does: a body cut short
                 is retried) or ``bytes``.
 
@@ -233,6 +234,11 @@ def _body_problem(body: bytes, content_type: str, expect: str) -> str | None:
         except orjson.JSONDecodeError as exc:
             return f"body is not valid JSON ({exc})"
         return None
+    if expect == "html":
+        # a page cut short could lack the newest links: the whole page or nothing
+        if "html" not in content_type:
+            return f"expected an HTML page, got content type {content_type!r}"
+        return None if b"</html>" in body[-4096:].lower() else "the HTML page ends before </html> (cut short?)"
     if content_type.startswith("text/html"):
         return f"expected data, got an HTML page ({content_type!r})"
     if expect == "lines" and body and not body.endswith(b"\n"):
