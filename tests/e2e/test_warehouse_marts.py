@@ -189,7 +189,8 @@ def test_every_mart_is_built_and_reconciles_with_core(marts_built, warehouse_con
     # 5120 has two barometer occupations, both 'delvis': the mart says so and lists both
     assert _one(
         warehouse_conn,
-        "select outlook_mapping, recruitment_assessments like '%Kallskänkor%' and recruitment_assessments like '%Kockar%'"
+        "select outlook_mapping,"
+        " recruitment_assessments like '%Kallskänkor%' and recruitment_assessments like '%Kockar%'"
         " from mart.competence_gap where ssyk4 = '5120' and county_code = '03' and period = 2026",
     ) == ("delvis", True)
     wrong_supply = _one(
