@@ -41,6 +41,9 @@ FAULTS: dict[str, str] = {
     "schema_drift": "a field renamed (headline->title, Antal->Antal personer, ...)",
     "pnr_in_text": "a Luhn-valid national identity number inside free text of some records",
     "wrong_encoding": "text declared in one encoding but sent in another (UTF-8 vs Windows-1252)",
+    "missing_next_page": "Kolada: the page an answer's next_url names is gone (404)",
+    "cell_limit": "SCB: data calls above a tenth of the cell limit /config announces are refused (problem JSON)",
+    "header_moved": "MYH workbook: the header row of Tabell 3 and 4 sits two rows lower than on row 6",
 }
 
 TRANSPORT_FAULTS = frozenset(
@@ -67,6 +70,9 @@ APPLIES_TO: dict[str, tuple[str, ...]] = {
     "pnr_in_text": ("jobtech_jobstream", "jobtech_historical", "education_offerings", "municipal_files"),
     # JSON upstreams: the UTF-8 JSON is sent as Windows-1252; CSV upstreams: the other encoding.
     "wrong_encoding": ALL_UPSTREAMS,
+    "missing_next_page": ("kolada",),
+    "cell_limit": ("scb_pxweb",),
+    "header_moved": ("myh_results",),
 }
 
 
