@@ -83,6 +83,7 @@ def land_tables(
     limits = pxweb.read_limits(source)
     if source.rate_limiter is None:
         source.rate_limiter = rate_limiter(limits.calls, limits.window_seconds)
+        source.rate_limiter.wait()  # counts the /config call, made before the limits were known
     cells_limit = min(limits.max_cells, max_cells or limits.max_cells)
     parts, notes = 0, []
     for table in cfg["table"]:

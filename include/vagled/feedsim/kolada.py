@@ -152,7 +152,8 @@ def entry(seed: int, kpi_id: str, entity: str, year: int, last_year: int) -> dic
         raw = _municipal_value(seed, kpi_id, entity, year)
         small = population(entity, year) < 10_000
     values = []
-    missing_all = unit(seed, "kolada-missing", kpi_id, entity, year) < 0.02
+    # inhabitants (SCB's population count) are always published; other KPIs miss a few values
+    missing_all = kind != "population" and unit(seed, "kolada-missing", kpi_id, entity, year) < 0.02
     for gender in ("T", "K", "M"):
         value: float | int | None = round(raw[gender], 1) if kind == "share" else int(raw[gender])
         status = ""
@@ -160,7 +161,11 @@ def entry(seed: int, kpi_id: str, entity: str, year: int, last_year: int) -> dic
             value, status = None, "Saknas"
         elif kpi_id == "N17457" and small and gender != "T" and unit(seed, "kolada-conf", entity, year, gender) < 0.3:
             value, status = None, "Sekretess"  # too few pupils: the per-gender figure is withheld
-        deleted = value is not None and unit(seed, "kolada-deleted", kpi_id, entity, year, gender) < 0.01
+        deleted = (
+            kind != "population"
+            and value is not None
+            and unit(seed, "kolada-deleted", kpi_id, entity, year, gender) < 0.01
+        )
         values.append({"count": 1, "gender": gender, "status": status, "value": value, "isdeleted": deleted})
     return {"kpi": kpi_id, "municipality": entity, "period": year, "values": values}
 

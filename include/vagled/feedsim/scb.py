@@ -177,11 +177,7 @@ def _limiter(req: Request) -> RateLimiter:
 
 # -- answers --------------------------------------------------------------------------------------
 def _problem(status: int, title: str, detail: str | None = None) -> Response:
-    body: dict[str, Any] = {
-        "type": f"https://tools.ietf.org/html/rfc9110#section-15.5.{status - 399}",
-        "title": title,
-        "status": status,
-    }
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     if detail:
         body["detail"] = detail
     return Response(status=status, content_type=PROBLEM, body=dumps(body))
