@@ -47,6 +47,7 @@ _ROUTES = {
     "kolada": "kolada:handle",
     "scb_pxweb": "scb:handle",
     "education_offerings": "education:handle",
+    "myh_results": "myh:handle",
     "municipal_files": "municipal_files:handle",
 }
 
