@@ -276,6 +276,8 @@ def _data(req: Request, table: Table) -> Response:
     values: list[Any] = []
     status: dict[str, str] = {}
     bad, neg, missing = Picker(req, "bad_codes"), Picker(req, "negative_counts"), Picker(req, "missing_fields")
+    if req.fault("empty_page"):
+        chosen["Region"] = []  # a well-formed dataset without a cell
     region_codes = list(chosen.get("Region", []))
     for combo in itertools.product(*(chosen[v.code] for v in dims)):
         cell = dict(zip((v.code for v in dims), combo, strict=True))
