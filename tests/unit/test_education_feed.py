@@ -108,19 +108,77 @@ def test_the_snapshot_is_dated_by_the_end_of_the_period_in_swedish_time():
 
 
 # -- MYH ------------------------------------------------------------------------------------------
+# Tabell 3's header as in MYH's workbook of round 2024 (a subset of its columns, in their order)
 HEADER = [
-    "Diarienummer",
-    "Utbildningsnamn",
-    "Utbildningsanordnare",
     "Utbildningsområde",
     "SUN5 inriktning",
+    "SUN5 inriktning namn",
+    "Utbildningsnamn",
+    "Beslut",
+    "Diarienummer",
     "Län",
     "Kommun",
-    "Beslut",
+    "YH-poäng",
+    "Studieform",
+    "Studietakt %",
+    "Utbildningsanordnare administrativ enhet",
+    "Beviljade utbildningsomgångar",
+    "Beviljade platser utbildningsomgång 1",
     "Beviljade platser totalt",
-    "Beviljade omgångar",
-    "Studietakt",
-    "Distans",
+]
+
+
+def _row(dnr, name, provider, sun, county, municipality, decision, places, credits=400, form="Bunden", pace=100):
+    return [
+        "Data/IT",
+        sun,
+        "namn",
+        name,
+        decision,
+        dnr,
+        county,
+        municipality,
+        credits,
+        form,
+        pace,
+        provider,
+        2,
+        35,
+        places,
+    ]
+
+
+ROWS = [
+    _row("MYH 2025/1001", "Data engineer", "Nova Yrkeshögskola", "481ac", "Uppsala", "Uppsala", "Beviljad", 70),
+    _row(
+        "MYH 2025/1002",
+        "Drifttekniker",
+        "Energiakademin",
+        "522db",
+        "Flera kommuner",
+        "Flera kommuner",
+        "Beviljad",
+        75,
+        credits=300,
+        form="Distans",
+    ),
+    _row("MYH 2025/1003", "Redovisning", "Stockholms Institut", "344xa", "Stockholm", "Stockholm", "Beviljad", 60),
+    _row("MYH 2025/1004", "Lager", "Örebro Center", "840xa", "Örebro", "Örebro", "Avslag", 0),
+    _row(
+        "MYH 2025/1005",
+        "Vårdadministratör",
+        "Vasa YH",
+        "346ab",
+        "Örebro",
+        "Norrhult-Klavreström",
+        "Beviljad",
+        40,
+        pace=50,
+    ),
+]
+SEVERAL = [
+    ["Teknik", "522db", "namn", "Drifttekniker", "Beviljad", "MYH 2025/1002", "Västmanland", "Västerås  ", 2],
+    ["Teknik", "522db", "namn", "Drifttekniker", "Beviljad", "MYH 2025/1002", "Gävleborg", "Gävle ", 2],
 ]
 
 
@@ -129,11 +187,15 @@ def _workbook(rows: list[list], several: list[list] = (), *, header_row: int = 6
 
     book = Workbook()
     book.active.title = "Innehållsförteckning"
-    book.active.append(["Resultat ansökningsomgång 2025"])
-    for n, body, head in ((3, rows, header), (4, several, ["Diarienummer", "Utbildningsnamn", "Län", "Kommun"])):
+    book.active.append(["Innehållsförteckning"])
+    head4 = ["Utbildningsområde", "SUN5 inriktning", "SUN5 inriktning namn", "Utbildningsnamn", "Beslut",
+             "Diarienummer", "Län", "Kommun", "Antal kommuner"]  # fmt: skip
+    for n, body, head in ((3, rows, header), (4, several, head4)):
         sheet = book.create_sheet(f"Tabell {n}")
-        sheet.append([f"Tabell {n}. Ansökningar, ansökningsomgång 2025"])
-        for _ in range(header_row - 2):
+        sheet.append(["Yrkeshögskolan"])
+        sheet.append([])
+        sheet.append(["Ansökningar med beslut, ansökningsår 2025 med beslutsår 2026"])
+        for _ in range(header_row - 4):
             sheet.append([])
         sheet.append(head)
         for row in body:
@@ -141,68 +203,6 @@ def _workbook(rows: list[list], several: list[list] = (), *, header_row: int = 6
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-ROWS = [
-    [
-        "MYH 2025/1001",
-        "Data engineer",
-        "Nova Yrkeshögskola",
-        "Data/IT",
-        "481ac",
-        "Uppsala",
-        "Uppsala",
-        "Beviljad",
-        70,
-        2,
-        100,
-        "Nej",
-    ],
-    [
-        "MYH 2025/1002",
-        "Drifttekniker",
-        "Energiakademin",
-        "Teknik",
-        "522db",
-        None,
-        "Flera kommuner",
-        "Beviljad",
-        75,
-        3,
-        100,
-        "Ja",
-    ],
-    [
-        "MYH 2025/1003",
-        "Redovisning",
-        "Stockholms Institut",
-        "Ekonomi",
-        "344xa",
-        "Stockholm",
-        "Stockholm",
-        "Beviljad",
-        60,
-        2,
-        100,
-        "Nej",
-    ],
-    ["MYH 2025/1004", "Lager", "Örebro Center", "Transport", "840xa", "Örebro", "Örebro", "Avslag", 0, 0, 100, "Nej"],
-    [
-        "MYH 2025/1005",
-        "Vårdadministratör",
-        "Vasa YH",
-        "Vård",
-        "346ab",
-        "Örebro",
-        "Norrhult-Klavreström",
-        "Beviljad",
-        40,
-        2,
-        50,
-        "Nej",
-    ],
-]
-SEVERAL = [["MYH 2025/1002", "Drifttekniker", None, "Västerås  "], ["MYH 2025/1002", "Drifttekniker", None, "Gävle "]]
 
 
 def _myh(**options) -> list:
@@ -214,7 +214,10 @@ def test_myh_granted_programmes_with_sun_field_places_once_and_mapped_municipali
     assert [r["offering_id"] for r in records] == [f"myh:MYH-2025-100{i}" for i in range(1, 6)]
     first, several, elsewhere, rejected, unmapped = records
     assert (first["sun_field_code"], first["places"], first["municipality_codes"]) == ("481a", 70, "0380")
-    assert first["start_date"] == date(2026, 1, 1) and first["education_level"] is None
+    assert first["start_date"] == date(2026, 1, 1)
+    # the SUN level from the length: 400 YH-poäng are two years at full pace (level 5), 300 less (4)
+    assert (first["education_level"], several["education_level"]) == ("5", "4")
+    assert (first["is_distance"], several["is_distance"], unmapped["pace_percent"]) == (False, True, 50)
     # a programme in several municipalities: its places once, every municipality listed
     assert (several["places"], several["municipality_codes"], several["municipality_code"]) == (75, "1980,2180", "1980")
     assert [myh.in_scope(r) for r in records] == [True, True, False, False, True]  # granted and in the area
@@ -228,6 +231,7 @@ def test_myh_header_found_wherever_it_sits_and_a_renamed_column_rejects():
     with pytest.raises(SourceStructureError, match="municipality"):
         list(myh.parse_workbook(_workbook(ROWS, header=renamed), "x"))
     assert myh.sun_field("481AC") == "481a" and myh.sun_field(" ") is None
+    assert (myh.sun_level(399), myh.sun_level(400), myh.sun_level(None)) == ("4", "5", None)
 
 
 def test_myh_unreadable_file_is_one_failure():

@@ -1,19 +1,22 @@
-"""YH programmes from MYH's "Resultat ansökningsomgång" workbooks: SUN field and granted places.
+"""YH programmes from MYH's "Resultat ansökningsomgång" workbooks: SUN field, level and granted places.
 
 One xlsx per application round (connection ``myh_results``; the workbook paths per round are
 configuration: include/reference/myh_rounds.toml). Sheets Innehållsförteckning, Definitioner,
 Tabell 1-4; the header row is found by its ``Diarienummer`` cell (row 6 in MYH's files, never
-assumed). Tabell 3 has one row per application: diarienummer, utbildningsnamn, anordnare,
-utbildningsområde, ``SUN5 inriktning`` (a SUN 2020 field code plus MYH's letter: ``481ac`` ->
-``481a``), län, kommun (a name, or ``Flera kommuner``: then Tabell 4 lists them), beslut (Beviljad /
-Avslag), beviljade platser totalt, omgångar, studietakt, distans.
+assumed) and columns by their header text. Tabell 3 has one row per application: Utbildningsområde,
+``SUN5 inriktning`` (a SUN 2020 field code plus MYH's letter: ``481ab`` -> ``481a``), Utbildningsnamn,
+Beslut (Beviljad / Avslag), Diarienummer, Län, Kommun (a name, or ``Flera kommuner``: then Tabell 4
+lists them), YH-poäng, Studieform (Bunden / Distans), Studietakt %, Utbildningsanordnare
+administrativ enhet, ..., Beviljade utbildningsomgångar, Beviljade platser totalt.
 
 A granted application is one planned programme: one record, with its places once (for the whole
 application, never multiplied per municipality) and the codes of every municipality it is given
 in. Rejected applications and programmes given nowhere in the area are counted as out of area, not
 loaded. A municipality name that maps to no code is kept in ``unmapped_municipalities`` and the
-record is quarantined with it. The round's first intakes start the year after the round: the
-start date is 1 January of that year (a year, not a day). The workbooks give no SUN level: NULL.
+record is quarantined with it. The round's first intakes start the year after the round
+("ansökningsår 2024 med beslutsår 2025"): the start date is 1 January of that year (a year, not a
+day). The SUN level follows from the length: YH-poäng / 200 = years at full pace; two years or more
+is level 5, shorter level 4 (SUN 2020's levels of post-secondary education).
 """
 
 from __future__ import annotations
@@ -39,25 +42,26 @@ CONFIG_PATH = REFERENCE_DIR / "myh_rounds.toml"
 GRANTED = "beviljad"
 SEVERAL = "flera kommuner"
 HEADER_SEARCH_ROWS = 30
-# header cell (case-insensitive, the first one that starts so) -> field
+# header cell (case-folded) -> field: an exact header first, else one that starts with it and a space
 COLUMNS = {
     "diarienummer": "dnr",
     "utbildningsnamn": "name",
     "utbildningsanordnare": "provider",
-    "anordnare": "provider",
     "utbildningsområde": "area",
-    "sun": "sun",
+    "sun5 inriktning": "sun",
     "län": "county",
     "kommun": "municipality",
     "beslut": "decision",
-    "beviljade platser": "places",
-    "beviljade omgångar": "rounds",
-    "omgångar": "rounds",
+    "beviljade platser totalt": "places",
+    "beviljade utbildningsomgångar": "rounds",
     "studietakt": "pace",
-    "distans": "distance",
+    "studieform": "form",
+    "yh-poäng": "credits",
 }
+# YH-poäng per year of full-time study; SUN 2020 level 5 is post-secondary education of two years or more
+CREDITS_PER_YEAR = 200
 REQUIRED = ("dnr", "name", "provider", "sun", "municipality", "decision", "places")
-_ROUND = re.compile(r"ansökningsomgång\s+(\d{4})", re.IGNORECASE)
+_ROUND = re.compile(r"(?:ansökningsår|ansökningsomgång)\s+(\d{4})", re.IGNORECASE)
 
 
 @functools.cache
@@ -103,34 +107,44 @@ def _pace(value: Any) -> int | None:
 
 
 def _distance(value: Any) -> bool | None:
+    """Studieform: Distans (at a distance) or Bunden (on site)."""
     if value is None or str(value).strip() == "":
         return None
     folded = str(value).strip().casefold()
-    if folded in ("ja", "distans", "true", "1"):
+    if folded == "distans":
         return True
-    if folded in ("nej", "false", "0"):
+    if folded == "bunden":
         return False
-    raise ValueError(f"distans {value!r} is neither Ja nor Nej")
+    raise ValueError(f"studieform {value!r} is neither Distans nor Bunden")
 
 
 def _header(rows: list[tuple]) -> tuple[int, dict[str, int]]:
     """The header row (0-based) and field -> column, found by the Diarienummer cell.
 
     Raises:
-        SourceStructureError: no header row, or a required column is missing.
+        SourceStructureError: no header row in the first rows.
     """
     for at, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         cells = [_fold(c) if c is not None else "" for c in row]
         if "diarienummer" not in cells:
             continue
         fields: dict[str, int] = {}
-        for column, cell in enumerate(cells):
-            for start, field in COLUMNS.items():
-                if cell.startswith(start) and field not in fields:
-                    fields[field] = column
-                    break
+        for exact in (True, False):
+            for column, cell in enumerate(cells):
+                for start, field in COLUMNS.items():
+                    if field not in fields and (cell == start if exact else cell.startswith(start + " ")):
+                        fields[field] = column
+                        break
         return at, fields
     raise SourceStructureError(f"no header row with 'Diarienummer' in the first {HEADER_SEARCH_ROWS} rows")
+
+
+def sun_level(credits: Any) -> str | None:
+    """The SUN 2020 level of a YH programme from its length: YH-poäng / 200 = years at full pace."""
+    if credits is None or str(credits).strip() == "":
+        return None
+    years = float(str(credits).replace(",", ".")) / CREDITS_PER_YEAR
+    return "5" if years >= 2 else "4"
 
 
 def _sheet(workbook, number: int):
@@ -241,12 +255,12 @@ def _record(
         "provider_org_number": None,
         "provider_type": "yrkeshogskola",
         "sun_field_code": sun_field(cell("sun")),
-        "education_level": None,  # the workbook gives no SUN level
+        "education_level": sun_level(cell("credits")),
         "municipality_code": (in_area or codes or [None])[0],
         "start_date": date(year + 1, 1, 1),
         "end_date": None,
         "pace_percent": _pace(cell("pace")),
-        "is_distance": _distance(cell("distance")),
+        "is_distance": _distance(cell("form")),
         "places": _places(cell("places")),
         "language": None,
         "source_updated": None,

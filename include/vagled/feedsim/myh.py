@@ -4,12 +4,16 @@
 round's results are published in the following January). The paths are feedsim's stand-in for the
 files MYH links from its results pages (unconfirmed addresses, configuration for the client).
 
-Layout as MYH publishes it: sheets Innehållsförteckning, Definitioner, Tabell 1-4; titles above a
-header on row 6. Tabell 3: one row per application (Diarienummer, Utbildningsnamn,
-Utbildningsanordnare, Utbildningsområde, SUN5 inriktning = a SUN 2020 field code plus a letter,
-Län without " län", Kommun as a name or ``Flera kommuner``, Beslut Beviljad / Avslag, Beviljade
-platser totalt and Beviljade omgångar for the whole application, Studietakt, Distans). Tabell 4:
-the municipalities of each ``Flera kommuner`` application, names possibly with trailing spaces. The
+Layout as in MYH's published workbook of round 2024 (read for this): sheets Innehållsförteckning,
+Definitioner, Tabell 1-4; title rows ("Yrkeshögskolan", "..., ansökningsår 2024 med beslutsår
+2025") above a header on row 6. Tabell 3, one row per application: Utbildningsområde, SUN5
+inriktning (a SUN 2020 field code plus a letter), SUN5 inriktning namn, Utbildningsnamn, Beslut
+(Beviljad / Avslag), Diarienummer, Flera kommuner (Ja/Nej), Antal kommuner, Län (without " län"),
+Kommun (a name or ``Flera kommuner``), YH-poäng, Studieform (Bunden/Distans), Studietakt %, Typ av
+examen, SeQF nivå, Smalt yrkesområde, Utbildningsanordnare administrativ enhet, Huvudmannatyp, Sökta
+/ Beviljade utbildningsomgångar, Sökta platser, Beviljade platser per omgång 1-5 and totalt (for the
+whole application). Tabell 4: the municipalities of each ``Flera kommuner`` application (names
+here with trailing spaces, as the shared notes warn). Tabell 1 and 2: the granted applications. The
 round is national: most rows are outside the area, many are rejected.
 
 The granted applications in the area are the YH programmes Skolverket's feedsim lists (the same
@@ -38,20 +42,53 @@ AREAS = {
     "346": "Ekonomi, administration och försäljning",
 }
 HEADER_3 = (
-    "Diarienummer",
-    "Utbildningsnamn",
-    "Utbildningsanordnare",
     "Utbildningsområde",
     "SUN5 inriktning",
+    "SUN5 inriktning namn",
+    "Utbildningsnamn",
+    "Beslut",
+    "Diarienummer",
+    "Flera kommuner",
+    "Antal kommuner",
     "Län",
     "Kommun",
-    "Beslut",
+    "YH-poäng",
+    "Studieform",
+    "Studietakt %",
+    "Typ av examen",
+    "SeQF nivå",
+    "Smalt yrkesområde",
+    "Utbildningsanordnare administrativ enhet",
+    "Huvudmannatyp",
+    "Sökta utbildningsomgångar",
+    "Beviljade utbildningsomgångar",
+    "Sökta platser per utbildningsomgång",
+    "Sökta platser totalt",
+    *(f"Beviljade platser utbildningsomgång {n}" for n in range(1, 6)),
     "Beviljade platser totalt",
-    "Beviljade omgångar",
-    "Studietakt",
-    "Distans",
 )
-HEADER_4 = ("Diarienummer", "Utbildningsnamn", "Län", "Kommun")
+HEADER_4 = (
+    "Utbildningsområde",
+    "SUN5 inriktning",
+    "SUN5 inriktning namn",
+    "Utbildningsnamn",
+    "Beslut",
+    "Diarienummer",
+    "Län",
+    "Kommun",
+    "Antal kommuner",
+)
+HEADER_12 = (
+    "Utbildningsområde",
+    "Utbildningsnamn",
+    "Län",
+    "Kommun",
+    "Diarienummer",
+    "Flera kommuner",
+    "Antal kommuner",
+    "YH-poäng",
+    "Utbildningsanordnare administrativ enhet",
+)
 # national programmes outside the area: (municipality, provider, programme)
 ELSEWHERE = (
     ("0180", "Stockholms Tekniska Institut", 0),
@@ -74,29 +111,48 @@ def applications(seed: int, year: int) -> tuple[list[dict[str, Any]], dict[str, 
     """Tabell 3 rows and Tabell 4 (diarienummer -> municipality names) of one round."""
     rows: list[dict[str, Any]] = []
     several: dict[str, list[str]] = {}
-    number = 1000
+    number = 3000
 
-    def add(name, provider, sun_prefix, code, decision, places, rounds, key):
+    def add(name, provider, sun_prefix, code, decision, per_round, rounds, key, names=()):
         nonlocal number
         number += 1
         r = rng(seed, "myh-app", year, key)
+        granted = rounds if decision == "Beviljad" else 0
+        asked = max(rounds, 2)
+        credits = r.choice((200, 300, 400, 400, 425, 550))
+        sun = _sun_code(seed, sun_prefix, key)
         rows.append(
             {
-                "Diarienummer": f"MYH {year}/{number}",
-                "Utbildningsnamn": name,
-                "Utbildningsanordnare": provider,
                 "Utbildningsområde": AREAS.get(sun_prefix, "Övrigt"),
-                "SUN5 inriktning": _sun_code(seed, sun_prefix, key) + r.choice("abc"),
-                "Län": _county(code) if code else None,
-                "Kommun": _name(code) if code else "Flera kommuner",
+                "SUN5 inriktning": sun + r.choice("abc"),
+                "SUN5 inriktning namn": f"Utbildningar inom {sun}",
+                "Utbildningsnamn": name,
                 "Beslut": decision,
-                "Beviljade platser totalt": places if decision == "Beviljad" else 0,
-                "Beviljade omgångar": rounds if decision == "Beviljad" else 0,
-                "Studietakt": r.choice((100, 100, 100, 50)),
-                "Distans": "Ja" if r.random() < 0.2 else "Nej",
+                "Diarienummer": f"MYH {year}/{number}",
+                "Flera kommuner": "Ja" if names else "Nej",
+                "Antal kommuner": len(names) or 1,
+                "Län": _county(code) if code else "Flera kommuner",
+                "Kommun": _name(code) if code else "Flera kommuner",
+                "YH-poäng": credits,
+                "Studieform": "Distans" if r.random() < 0.3 else "Bunden",
+                "Studietakt %": r.choice((100, 100, 100, 50, 75)),
+                "Typ av examen": "Kvalificerad yrkeshögskoleexamen" if credits >= 400 else "Yrkeshögskoleexamen",
+                "SeQF nivå": 6 if credits >= 400 else 5,
+                "Smalt yrkesområde": "Nej",
+                "Utbildningsanordnare administrativ enhet": provider,
+                "Huvudmannatyp": "Privat",
+                "Sökta utbildningsomgångar": asked,
+                "Beviljade utbildningsomgångar": granted,
+                "Sökta platser per utbildningsomgång": per_round,
+                "Sökta platser totalt": per_round * asked,
+                **{f"Beviljade platser utbildningsomgång {n}": per_round if n <= granted else 0 for n in range(1, 6)},
+                "Beviljade platser totalt": per_round * granted,
             }
         )
-        return rows[-1]["Diarienummer"]
+        dnr = rows[-1]["Diarienummer"]
+        if names:
+            several[dnr] = list(names)
+        return dnr
 
     for p in providers(seed):
         if p.type != "yrkeshogskola":
@@ -107,22 +163,22 @@ def applications(seed: int, year: int) -> tuple[list[dict[str, Any]], dict[str, 
             if year < FIRST_ROUND or (unit(seed, "myh-round", key, year) < 0.5 and year % 2):
                 continue
             r = rng(seed, "myh-places", key, year)
-            rounds = r.choice((2, 3, 4))
-            add(name, p.name, sun_prefix, p.municipality, "Beviljad", rounds * r.randrange(20, 40, 5), rounds, key)
+            add(name, p.name, sun_prefix, p.municipality, "Beviljad", r.randrange(20, 40, 5), r.choice((2, 3, 4)), key)
     yh = CATALOGUE["yrkeshogskola"]
     for code, provider, i in ELSEWHERE:
         prog = yh[(i + year) % len(yh)]
-        add(prog[1], provider, prog[2], code, "Beviljad", 2 * 30, 2, f"else{code}{i}")
-        add(yh[(i + 3) % len(yh)][1], provider, yh[(i + 3) % len(yh)][2], code, "Avslag", 0, 0, f"no{code}{i}")
+        add(prog[1], provider, prog[2], code, "Beviljad", 30, 2, f"else{code}{i}")
+        other = yh[(i + 3) % len(yh)]
+        add(other[1], provider, other[2], code, "Avslag", 30, 2, f"no{code}{i}")
     # one programme given in several municipalities: one in the area, one outside
     area = reference().area_municipalities
     home = area[year % len(area)].code
-    dnr = add("Drifttekniker, kraft och värme", "Energiakademin", "522", None, "Beviljad", 3 * 25, 3, f"multi{year}")
-    several[dnr] = [_name(home) + "  ", _name("2180") + " "]
+    names = (_name(home) + "  ", _name("2180") + " ")
+    add("Drifttekniker, kraft och värme", "Energiakademin", "522", None, "Beviljad", 25, 3, f"multi{year}", names)
     # rejected applications in the area
     for m in area[: 6 + year % 4]:
         prog = yh[int(unit(seed, "myh-no", m.code, year) * len(yh))]
-        add(prog[1], f"{m.name} Utbildningscenter", prog[2], m.code, "Avslag", 0, 0, f"avslag{m.code}")
+        add(prog[1], f"{m.name} Utbildningscenter", prog[2], m.code, "Avslag", 30, 2, f"avslag{m.code}")
     return rows, several
 
 
@@ -155,58 +211,51 @@ def workbook(req: Request, year: int) -> bytes:
     header = list(HEADER_3)
     if req.fault("schema_drift"):
         header[header.index("Kommun")] = "Studieort"
-    blank_rows = 4 if req.fault("header_moved") else 2
+    blank_rows = 3 if req.fault("header_moved") else 1
 
     book = Workbook()
     contents = book.active
     contents.title = "Innehållsförteckning"
-    contents.append([f"Resultat ansökningsomgång {year}"])
-    contents.append(["Myndigheten för yrkeshögskolan"])
-    contents.append([])
+    contents.append(["Innehållsförteckning"])
     for n, text in enumerate(
         (
-            "Antal ansökningar och beviljade per utbildningsområde",
-            "Beviljade platser per län",
-            "Beviljade och avslagna ansökningar per utbildning",
-            "Utbildningar som bedrivs i flera kommuner",
+            "Beviljade ansökningar - sorterade efter utbildningsområde, utbildningsnamn, län och kommun",
+            "Beviljade ansökningar - sorterade efter län, kommun, utbildningsområde och utbildningsnamn",
+            "Ansökningar med beslut, detaljer om utbildningsomgångar",
+            "Utbildningar som avses bedrivas i flera kommuner samtidigt",
         ),
         start=1,
     ):
-        contents.append([f"Tabell {n}", text])
+        contents.append([])
+        contents.append([f"Tabell {n}"])
+        contents.append([text])
     definitions = book.create_sheet("Definitioner")
-    definitions.append(["Definitioner"])
-    definitions.append(["Beviljade platser totalt", "Antal platser för hela ansökan (alla omgångar)."])
-    definitions.append(["SUN5 inriktning", "SUN 2020-inriktning med Myndighetens tillägg."])
+    definitions.append(["Definitioner och förklaringar"])
+    definitions.append([])
+    definitions.append(["Kommun (studiekommun)"])
+    definitions.append(["Den kommun där utbildningen avses bedrivas; flera kommuner: se Tabell 4."])
+    granted = [r for r in out if r["Beslut"] == "Beviljad"]
+    summary = [[r[h] for h in HEADER_12] for r in granted]
     for n, title, head, body in (
-        (1, "Antal ansökningar och beviljade per utbildningsområde", ["Utbildningsområde", "Ansökningar"], []),
-        (2, "Beviljade platser per län", ["Län", "Platser"], []),
-        (3, "Beviljade och avslagna ansökningar per utbildning", header, [[r[h] for h in HEADER_3] for r in out]),
-        (4, "Utbildningar som bedrivs i flera kommuner", list(HEADER_4), []),
+        (1, "Beviljade ansökningar, sorterade efter utbildningsområde", list(HEADER_12), sorted(summary, key=str)),
+        (2, "Beviljade ansökningar, sorterade efter län och kommun", list(HEADER_12), summary),
+        (3, "Ansökningar med beslut", header, [[r[h] for h in HEADER_3] for r in out]),
+        (4, "Utbildningar som avses bedrivas i flera kommuner samtidigt", list(HEADER_4), []),
     ):
         sheet = book.create_sheet(f"Tabell {n}")
-        sheet.append([f"Tabell {n}. {title}, ansökningsomgång {year}"])
-        sheet.append(["Källa: Myndigheten för yrkeshögskolan"])
+        sheet.append(["Yrkeshögskolan"])
         sheet.append([])
-        for _ in range(blank_rows):
+        sheet.append([f"{title}, ansökningsår {year} med beslutsår {year + 1}"])
+        sheet.append(["Avser ordinarie ansökningsomgång om att få bedriva program."])
+        for _ in range(blank_rows - 1):
             sheet.append([])
         sheet.append(head)  # row 6 (row 8 with header_moved)
-        if n == 1:
-            areas: dict[str, int] = {}
-            for r in out:
-                areas[r["Utbildningsområde"]] = areas.get(r["Utbildningsområde"], 0) + 1
-            body = [[a, c] for a, c in sorted(areas.items())]
-        if n == 2:
-            counties: dict[str, int] = {}
-            for r in out:
-                if r["Beslut"] == "Beviljad" and r["Län"]:
-                    counties[r["Län"]] = counties.get(r["Län"], 0) + int(r["Beviljade platser totalt"] or 0)
-            body = [[c, p] for c, p in sorted(counties.items())]
         if n == 4:
             body = []
             for dnr, names in several.items():
-                title_of = next(r["Utbildningsnamn"] for r in out if r["Diarienummer"] == dnr)
+                row = next(r for r in out if r["Diarienummer"] == dnr)
                 for name in names:
-                    body.append([dnr, title_of, None, name])
+                    body.append([*(row[h] for h in HEADER_4[:6]), None, name, len(names)])
         for row in body:
             sheet.append(row)
     raw = io.BytesIO()
