@@ -42,7 +42,7 @@ FAULTS: dict[str, str] = {
     "pnr_in_text": "a Luhn-valid national identity number inside free text of some records",
     "wrong_encoding": "text declared in one encoding but sent in another (UTF-8 vs Windows-1252)",
     "missing_next_page": "Kolada: the page an answer's next_url names is gone (404)",
-    "cell_limit": "SCB: data calls above a tenth of the cell limit /config announces are refused (problem JSON)",
+    "cell_limit": "SCB: data calls over 50 cells are refused (403 problem JSON) though /config announces 150 000",
     "header_moved": "MYH workbook: the header row of Tabell 3 and 4 sits two rows lower than on row 6",
 }
 

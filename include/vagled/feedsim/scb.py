@@ -13,7 +13,8 @@ Folkökning); a year's figures are out from March of the next year. More than th
 client IP in a window -> 429; more cells than maxDataCells -> 403 problem JSON. Every path of the old
 v1 API (``/OV0104/v1/doris/...``) answers 404 here.
 
-Faults: ``cell_limit`` refuses data calls above a tenth of the announced limit (problem JSON);
+Faults: ``cell_limit`` refuses data calls of more than 50 cells though /config announces 150 000
+(403 problem JSON);
 ``schema_drift`` renames the dimension ``Region`` to ``Kommun`` in data answers.
 """
 
@@ -31,6 +32,7 @@ from vagled.feedsim.common import HttpError, Picker, Request, Response, dumps, p
 
 API_ROOT = "/api/v2"
 MAX_CELLS = 150_000
+CELL_LIMIT_FAULT = 50
 REGION_CODELIST = "vs_RegionKommun07"
 PROBLEM = "application/problem+json; charset=utf-8"
 
@@ -267,7 +269,8 @@ def _data(req: Request, table: Table) -> Response:
     cells = 1
     for values in chosen.values():
         cells *= len(values)
-    limit = MAX_CELLS // 10 if req.fault("cell_limit") else MAX_CELLS
+    # cell_limit: a server whose limit dropped below what /config still announces
+    limit = CELL_LIMIT_FAULT if cells > CELL_LIMIT_FAULT and req.fault("cell_limit") else MAX_CELLS
     if cells > limit:
         raise Problem(403, "Forbidden", f"the query selects {cells} cells, more than the {limit} allowed per call")
     dims = [v for v in table.variables if v.code in chosen]
