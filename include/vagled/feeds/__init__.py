@@ -13,6 +13,7 @@ FEED_MODULES = {
     "taxonomy": "vagled.feeds.taxonomy",
     "taxonomy_skills": "vagled.feeds.taxonomy_skills",
     "education_offerings": "vagled.feeds.education",
+    "myh_programmes": "vagled.feeds.myh",
     "kolada_key_figures": "vagled.feeds.key_figures",
     "scb_key_figures": "vagled.feeds.scb",
     "municipal_komvux": "vagled.feeds.municipal_komvux",

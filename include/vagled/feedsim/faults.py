@@ -45,6 +45,9 @@ FAULTS: dict[str, str] = {
     "corrupt_zip": "an archive whose compressed member data is damaged in the middle",
     "member_not_jsonl": "an archive whose member holds one JSON array instead of JSON lines",
     "index_missing_year": "the archive index page does not list the last complete year",
+    "missing_next_page": "Kolada: the page an answer's next_url names is gone (404)",
+    "cell_limit": "SCB: data calls over 50 cells are refused (403 problem JSON) though /config announces 150 000",
+    "header_moved": "MYH workbook: the header row of Tabell 3 and 4 sits two rows lower than on row 6",
 }
 
 TRANSPORT_FAULTS = frozenset(
@@ -55,27 +58,32 @@ DATA_FAULTS = frozenset(FAULTS) - TRANSPORT_FAULTS
 # Which upstreams implement each data fault (transport faults apply to every endpoint).
 APPLIES_TO: dict[str, tuple[str, ...]] = {
     "empty_page": ALL_UPSTREAMS,
-    "duplicates": ALL_UPSTREAMS,
+    # a json-stat2 answer cannot hold a cell twice
+    "duplicates": tuple(c for c in ALL_UPSTREAMS if c != "scb_pxweb"),
     "bad_codes": ALL_UPSTREAMS,
     "negative_counts": (
         "jobtech_jobstream",
         "jobtech_historical",
         "kolada",
         "scb_pxweb",
-        "education_offerings",
+        "myh_results",
         "municipal_files",
     ),
     # the statistics workbooks' cells are all there or the cache is another: schema_drift is their fault
     "missing_fields": tuple(u for u in ALL_UPSTREAMS if u != "af_statistics"),
     "schema_drift": ALL_UPSTREAMS,
-    "pnr_in_text": ("jobtech_jobstream", "jobtech_historical", "education_offerings", "municipal_files"),
+    "pnr_in_text": ("jobtech_jobstream", "jobtech_historical", "education_offerings", "myh_results", "municipal_files"),
     # JSON upstreams: the UTF-8 JSON is sent as Windows-1252; CSV upstreams: the other encoding.
-    # workbooks are binary (UTF-8 XML inside a ZIP): the page is the only text af_statistics serves
-    "wrong_encoding": ALL_UPSTREAMS,
+    # Workbooks are binary (UTF-8 XML inside a ZIP): the page is the only text af_statistics serves;
+    # MYH serves workbooks only.
+    "wrong_encoding": tuple(c for c in ALL_UPSTREAMS if c != "myh_results"),
     "archive_cut": ("jobtech_historical",),
     "corrupt_zip": ("jobtech_historical",),
     "member_not_jsonl": ("jobtech_historical",),
     "index_missing_year": ("jobtech_historical",),
+    "missing_next_page": ("kolada",),
+    "cell_limit": ("scb_pxweb",),
+    "header_moved": ("myh_results",),
 }
 
 
