@@ -14,9 +14,9 @@ ARG AIRFLOW_VERSION
 # Folders that named volumes mount: a fresh volume takes their owner (the airflow user), so
 # every component can write there without running as root.
 USER root
-RUN mkdir -p /opt/airflow/auth /var/lib/vagled \
- && chown -R airflow:0 /opt/airflow/auth /var/lib/vagled \
- && chmod -R g+rwX /opt/airflow/auth /var/lib/vagled
+RUN mkdir -p /opt/airflow/auth /opt/airflow/logs /var/lib/vagled \
+ && chown -R airflow:0 /opt/airflow/auth /opt/airflow/logs /var/lib/vagled \
+ && chmod -R g+rwX /opt/airflow/auth /opt/airflow/logs /var/lib/vagled
 USER airflow
 
 # The package is installed in place (editable): it finds include/sql, include/reference, dags/
