@@ -22,7 +22,8 @@ import pytest
 
 from vagled.config import REPO_ROOT
 
-pytestmark = pytest.mark.integration
+# Four Airflow components must start first: about a minute alone, several on a busy machine.
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 

@@ -280,7 +280,7 @@ def _data_health_page(chromium, base: str, password: str, tmp_path: Path) -> set
 
 
 def test_compose_stack_runs_every_dag_on_celery_and_survives_a_killed_worker(
-    docker_host, embedded_warehouse, admin_conn, feedsim_factory, chromium, monkeypatch, tmp_path
+    docker_host, airflow_db, embedded_warehouse, admin_conn, feedsim_factory, chromium, monkeypatch, tmp_path
 ):
     import psycopg
 
