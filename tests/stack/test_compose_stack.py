@@ -61,17 +61,27 @@ PORT_KEYS = ("AIRFLOW_DB", "WAREHOUSE", "REDIS", "API", "FEEDSIM", "SCHEDULER_HE
 
 
 def _free_ports(count: int) -> list[int]:
-    """Distinct free loopback ports (held together so none is handed out twice)."""
-    sockets = []
-    try:
-        for _ in range(count):
-            sock = socket.socket()
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
+    """Distinct free loopback ports below the kernel's ephemeral range.
+
+    A port the kernel hands out (bind to port 0) may be handed to another program of this shared
+    machine in the minutes before the stack binds it (it happened: an embedded PostgreSQL took the
+    api-server's); ports below the ephemeral range are only taken by programs that ask for them.
+    """
+    import random
+
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    candidates = random.sample(range(max(low - 12000, 1024), low), 400)
+    ports: list[int] = []
+    for port in candidates:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        ports.append(port)
+        if len(ports) == count:
+            return ports
+    raise AssertionError(f"fewer than {count} free ports below {low}")
 
 
 def _run(argv: list[str], **kwargs) -> subprocess.CompletedProcess:
