@@ -290,7 +290,7 @@ def _data_health_page(chromium, base: str, password: str, tmp_path: Path) -> set
 
 
 def test_compose_stack_runs_every_dag_on_celery_and_survives_a_killed_worker(
-    docker_host, airflow_db, embedded_warehouse, admin_conn, feedsim_factory, chromium, monkeypatch, tmp_path
+    docker_host, airflow_db, embedded_warehouse, admin_conn, feedsim_factory, monkeypatch, tmp_path, request
 ):
     import psycopg
 
@@ -482,6 +482,8 @@ def test_compose_stack_runs_every_dag_on_celery_and_survives_a_killed_worker(
         measured["warehouse dump"] = f"{dump.stat().st_size / 1e6:.1f} MB"
 
         # 7. The Data-health page of the api-server container, in Chromium.
+        # Only now: Playwright's event loop on this thread would block dag.test()'s in-process API.
+        chromium = request.getfixturevalue("chromium")
         shown = _data_health_page(chromium, api.base, env["AIRFLOW_ADMIN_PASSWORD"], tmp_path)
         assert {feed for feed, _ in shown} == set(load_config().policies)
         # job ads were loaded by the runs above: the page of the running stack shows it.
