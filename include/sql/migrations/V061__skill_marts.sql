@@ -99,12 +99,15 @@ counted as (
     group by month, county_code, municipality_code, ssyk4, skill_concept_id, skill_term
 ),
 
+-- joins below compare NULL-able codes through coalesce(..., ''): equality can be hashed, IS NOT
+-- DISTINCT FROM cannot (it would be a nested loop over millions of rows)
 shared as (
     select c.*, o.ads as occupation_ads, round(c.ads_mentioning::numeric / o.ads, 4) as share
     from counted as c
     inner join occupation_ads as o
         on o.month = c.month and o.area_level = c.area_level and o.county_code = c.county_code
-       and o.municipality_code is not distinct from c.municipality_code and o.ssyk4 is not distinct from c.ssyk4
+       and coalesce(o.municipality_code, '') = coalesce(c.municipality_code, '')
+       and coalesce(o.ssyk4, '') = coalesce(c.ssyk4, '')
 )
 
 select
@@ -128,9 +131,9 @@ from shared as s
 left join core.skill as k on k.concept_id = s.skill_concept_id
 left join shared as b
     on b.month = (s.month - interval '1 year')::date and b.area_level = s.area_level
-   and b.county_code = s.county_code and b.municipality_code is not distinct from s.municipality_code
-   and b.ssyk4 is not distinct from s.ssyk4 and b.skill_concept_id is not distinct from s.skill_concept_id
-   and b.skill_term is not distinct from s.skill_term
+   and b.county_code = s.county_code and coalesce(b.municipality_code, '') = coalesce(s.municipality_code, '')
+   and coalesce(b.ssyk4, '') = coalesce(s.ssyk4, '') and coalesce(b.skill_concept_id, '') = coalesce(s.skill_concept_id, '')
+   and coalesce(b.skill_term, '') = coalesce(s.skill_term, '')
 with no data;
 create unique index skill_demand_monthly_grain on mart.skill_demand_monthly
     (county_code, month, area_level, ssyk4, municipality_code, skill_concept_id, skill_term) nulls not distinct;
@@ -241,7 +244,7 @@ shares as (
     from counted as c
     inner join occupations as o
         on o.county_code = c.county_code and o.all_occupations = c.all_occupations
-       and o.ssyk4 is not distinct from c.ssyk4
+       and coalesce(o.ssyk4, '') = coalesce(c.ssyk4, '')
 ),
 
 changes as (
