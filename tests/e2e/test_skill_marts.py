@@ -348,7 +348,9 @@ def test_the_report_shows_skills_and_jobs_within_reach_in_chromium(skills_built,
             " and rank_rising is not null order by rank_rising, skill_label limit 10"
         )
     ]
-    titles = page.locator("svg.chart.rising-skills rect.bar title").all_inner_texts()
+    titles = page.eval_on_selector_all(
+        "svg.chart.rising-skills rect.bar title", "elements => elements.map(e => e.textContent)"
+    )
     assert ranked and [t.split(":")[0] for t in titles[::2]] == ranked
     # one table row per municipality of the county with ads, and job-seeker counts below 5 never shown
     municipalities = warehouse_conn.execute(
