@@ -1,5 +1,5 @@
 -- Registered unemployed per month, municipality and group for every municipality of the country
--- (core.jobseekers_monthly as V030 defines it: exact counts, so count_min = count_max).
+-- (the groups core.jobseeker_group holds; small counts appear as they do in the statistics).
 insert into core.jobseekers_monthly (month, area_code, area_level, group_code, count_min, count_max, last_batch_id)
 select
     mo.month,
@@ -15,8 +15,7 @@ cross join core.jobseeker_group as g
 cross join lateral (
     select floor(
         (50 + 4000 * power(random(), 3))
-        * case g.group_code when 'total' then 1 when 'without_work_12m' then 0.35 when 'weak_position' then 0.3
-            when 'labour_force' then 8 else 0.2 end
-    )::bigint + 0 * length(mu.municipality_code || g.group_code) as value
+        * case g.dimension when 'total' then 1 when 'labour_force' then 15 else 0.3 end
+    )::bigint as value
 ) as n
 where mo.month >= %(first_month)s and mo.month <= %(last_month)s and mu.retired_at is null

@@ -1,19 +1,19 @@
--- The yrkesbarometer: one round per half-year, a categorical assessment per barometer occupation
--- (here one per SSYK 2012 unit group) and county, as V030's core.occupational_outlook keeps it.
+-- The yrkesbarometer: one round per half-year, per county and SSYK 2012 unit group (one barometer
+-- occupation each, mapped 'helt'), with categorical assessments.
 insert into core.occupational_outlook (
-    omgang, yb_concept_id, lan, yb_yrke, ssyk4, delvis_helt, jobbmojligheter, rekryteringssituation, prognos,
-    first_batch_id, last_batch_id
+    omgang, yb_concept_id, lan, yb_yrke, ssyk4, delvis_helt, jobbmojligheter, rekryteringssituation,
+    prognos, first_batch_id, last_batch_id
 )
 select
     y.year || '-' || h.half,
-    'yb_' || o.ssyk_code,
+    'bench-' || o.ssyk_code,
     c.county_code,
     o.label_sv,
     o.ssyk_code,
     'helt',
     (array['små', 'medelstora', 'stora'])[1 + floor(random() * 3)::integer],
     (array['överskott', 'balans', 'brist', 'paradox'])[1 + floor(random() * 4)::integer],
-    (array['öka', 'vara oförändrad', 'minska'])[1 + floor(random() * 3)::integer],
+    (array['minska', 'vara oförändrad', 'öka'])[1 + floor(random() * 3)::integer],
     %(batch_id)s,
     %(batch_id)s
 from generate_series(%(first_year)s::integer, %(last_year)s::integer) as y (year)

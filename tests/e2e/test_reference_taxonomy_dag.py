@@ -49,12 +49,12 @@ def retired_municipality(warehouse_conn):
         "insert into audit.load_batch (feed, status) values ('fixture', 'running') returning batch_id"
     ).fetchone()
     warehouse_conn.execute(
-        "insert into core.jobseekers_monthly (month, municipality_code, group_code, jobseekers, last_batch_id)"
-        " values ('2020-01-01', '0399', 'total', 12, %s)",
+        "insert into core.jobseekers_monthly (month, area_code, area_level, group_code, count_min, count_max,"
+        " last_batch_id) values ('2020-01-01', '0399', 'municipality', 'total', 12, 12, %s)",
         (batch_id,),
     )
     yield "0399"
-    warehouse_conn.execute("delete from core.jobseekers_monthly where municipality_code = '0399'")
+    warehouse_conn.execute("delete from core.jobseekers_monthly where area_code = '0399'")
     warehouse_conn.execute("delete from core.municipality where municipality_code = '0399'")
     warehouse_conn.execute("update audit.load_batch set status = 'failed' where batch_id = %s", (batch_id,))
 
@@ -78,7 +78,7 @@ def test_taxonomy_updates_dimensions_and_retires_without_deleting(
     ).fetchone()
     assert retired == ("Nedlagd kommun", True), "a retired code keeps its row"
     fact = warehouse_conn.execute(
-        "select jobseekers from core.jobseekers_monthly where municipality_code = '0399'"
+        "select count_min from core.jobseekers_monthly where area_code = '0399'"
     ).fetchone()
     assert fact == (12,), "facts that refer to a retired code are untouched"
     assert warehouse_conn.execute("select label_sv from core.occupation where ssyk_code = '2512'").fetchone() == (

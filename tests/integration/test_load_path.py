@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 from vagled.feeds.job_ads import SPEC as JOB_ADS
-from vagled.feeds.jobseekers import SPEC as JOBSEEKERS
+from vagled.feeds.outlook import SPEC as OUTLOOK
 from vagled.pipeline.load import BatchRejected, land_payload, open_batch, publish_batch, stage_batch
 from vagled.pipeline.period import Period
 
@@ -118,19 +118,21 @@ def test_landed_payload_is_immutable(warehouse_conn):
 
 
 def test_a_batch_over_the_threshold_is_rejected_whole(warehouse_conn):
-    csv = "År;Månad;Länskod;Län;Kommunkod;Kommun;Grupp;Antal\n" + "".join(
-        f"2026;3;18;Örebro län;18{n:02d};X;Totalt;-{n}\n" for n in range(60, 90)
-    )
-    before = warehouse_conn.execute("select count(*) from core.jobseekers_monthly").fetchone()[0]
-    batch_id, staged = _load(warehouse_conn, JOBSEEKERS, [csv.encode("cp1252")], "text/csv")
+    rows = [
+        {"omgang": "2026-1", "yb_concept_id": f"yb{n}", "lan": "18", "yb_yrke": "X", "ssyk": "0000",
+         "jobbmojligheter": "stora", "rekryteringssituation": "brist", "prognos": "öka", "delvis_helt": "helt"}
+        for n in range(30)
+    ]  # fmt: skip
+    before = warehouse_conn.execute("select count(*) from core.occupational_outlook").fetchone()[0]
+    batch_id, staged = _load(warehouse_conn, OUTLOOK, [json.dumps(rows).encode()])
     assert staged.quarantined == staged.received == 30
     with pytest.raises(BatchRejected, match="above the feed's threshold"):
-        publish_batch(warehouse_conn, JOBSEEKERS, batch_id)
+        publish_batch(warehouse_conn, OUTLOOK, batch_id)
     status, error = warehouse_conn.execute(
         "select status, error from audit.load_batch where batch_id = %s", (batch_id,)
     ).fetchone()
     assert status == "rejected" and "quarantine.record" in error
-    assert warehouse_conn.execute("select count(*) from core.jobseekers_monthly").fetchone()[0] == before
+    assert warehouse_conn.execute("select count(*) from core.occupational_outlook").fetchone()[0] == before
 
 
 def test_staging_twice_does_not_double(warehouse_conn):

@@ -154,7 +154,7 @@ def test_marts_rebuild_while_a_load_commits_and_analysts_see_old_or_new_never_a_
     tasks.publish(FEED, _extract_and_stage("2026-01", "marts-before"))
     with isolated_warehouse.connect() as conn:
         refresh_marts(conn)
-    total = "select count(*), sum(jobseekers) from mart.jobseekers_monthly"
+    total = "select count(*), sum(jobseekers_min) from mart.jobseekers_monthly"
     loaded = "select count(*) from core.jobseekers_monthly where month = '2026-02-01'"
     before = wh.execute(total).fetchone()
     batch_id = _extract_and_stage("2026-02", "marts-after")

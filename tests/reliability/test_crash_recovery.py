@@ -43,19 +43,19 @@ class Crash:
 
 CRASHES = (
     # after COPY, before the stage's transaction commits
-    Crash("kill-after-copy", "2025-01", "stage", "lock table audit.validation_result in share mode",
+    Crash("kill-after-copy", "2025-10", "stage", "lock table audit.validation_result in share mode",
           "insert into audit.validation_result", "kill"),
     # staged and committed, the merge not begun
-    Crash("kill-between-copy-and-merge", "2025-02", "publish", PUBLISH_LOCK, "pg_advisory_xact_lock", "kill"),
+    Crash("kill-between-copy-and-merge", "2025-11", "publish", PUBLISH_LOCK, "pg_advisory_xact_lock", "kill"),
     # inside the merge's transaction
-    Crash("kill-inside-merge", "2025-03", "publish", "lock table core.jobseekers_monthly in share mode",
+    Crash("kill-inside-merge", "2025-12", "publish", "lock table core.jobseekers_monthly in share mode",
           "insert into core.jobseekers_monthly", "kill"),
-    Crash("server-stop-during-stage", "2025-04", "stage", "lock table audit.validation_result in share mode",
+    Crash("server-stop-during-stage", "2026-01", "stage", "lock table audit.validation_result in share mode",
           "insert into audit.validation_result", "stop-fast"),
     # an immediate stop empties the unlogged staging tables: the publish retry must stage again
-    Crash("server-crash-between-copy-and-merge", "2025-05", "publish", PUBLISH_LOCK, "pg_advisory_xact_lock",
+    Crash("server-crash-between-copy-and-merge", "2026-02", "publish", PUBLISH_LOCK, "pg_advisory_xact_lock",
           "stop-immediate"),
-    Crash("server-crash-inside-merge", "2025-06", "publish", "lock table core.jobseekers_monthly in share mode",
+    Crash("server-crash-inside-merge", "2026-03", "publish", "lock table core.jobseekers_monthly in share mode",
           "insert into core.jobseekers_monthly", "stop-immediate"),
 )  # fmt: skip
 
@@ -85,7 +85,7 @@ def _load_cleanly(month: str) -> None:
 def _snapshot(conn, month: str) -> dict:
     """What a month's load left: core rows, the published batch's counts and quarantine rows."""
     core = conn.execute(
-        "select municipality_code, group_code, jobseekers from core.jobseekers_monthly"
+        "select area_code, group_code, count_min, count_max from core.jobseekers_monthly"
         " where month = %s::date order by 1, 2",
         (f"{month}-01",),
     ).fetchall()
@@ -99,7 +99,7 @@ def _snapshot(conn, month: str) -> dict:
         ([b[0] for b in batch],),
     ).fetchall()
     staged = conn.execute(
-        "select count(*) from staging.jobseekers_monthly s join audit.load_batch b using (batch_id)"
+        "select count(*) from staging.jobseeker_cell s join audit.load_batch b using (batch_id)"
         " where b.feed = %s and b.interval_start = %s::date::timestamptz",
         (FEED, f"{month}-01"),
     ).fetchone()[0]
@@ -160,7 +160,7 @@ def _wait_until_blocked(conn, child: subprocess.Popen, query_fragment: str, time
 def _rows_ever_inserted_into_staging(conn) -> int:
     conn.execute("select pg_stat_clear_snapshot()")
     return conn.execute(
-        "select n_tup_ins from pg_stat_user_tables where relid = 'staging.jobseekers_monthly'::regclass"
+        "select n_tup_ins from pg_stat_user_tables where relid = 'staging.jobseeker_cell'::regclass"
     ).fetchone()[0]
 
 

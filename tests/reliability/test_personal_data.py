@@ -207,31 +207,34 @@ def test_a_number_in_every_string_field_is_never_stored_in_clear(
 
 @pytest.mark.integration
 def test_a_record_held_for_an_identity_number_is_never_replayed(isolated_warehouse, wh):
-    from vagled.feeds.jobseekers import SPEC
+    import json
+
+    from vagled.feeds.outlook import SPEC
     from vagled.monitoring.quarantine import ReplayError, replay_batch
     from vagled.pipeline.load import land_payload, open_batch, publish_batch, stage_batch
     from vagled.pipeline.period import Period
 
     number = identity_number(date(1975, 5, 4), 123)
-    header = "År;Månad;Länskod;Län;Kommunkod;Kommun;Grupp;Antal"
-    groups = ("Totalt", "Utrikes födda", "Ungdomar 18-24 år", "Långtidsarbetslösa (>12 mån)")
+    codes = ("2221", "2222", "2223", "2512", "2511", "5120", "5321", "7411", "8332", "9412", "3111", "3112")
     rows = [
-        f"2024;3;03;Uppsala län;{code};K;{g};{100 + i}"
-        for code in ("0380", "0381", "0382")
-        for i, g in enumerate(groups)
-    ]
-    rows += [f"2024;3;03;Uppsala län;0305;Håbo;Ungdomar 18-24 år {number};7"]
-    body = ("\r\n".join([header, *rows]) + "\r\n").encode()
+        {"omgang": "2024-1", "yb_concept_id": f"yb-{code}", "lan": "03", "yb_yrke": f"Yrke {code}", "ssyk": code,
+         "jobbmojligheter": "stora", "rekryteringssituation": "brist", "prognos": "öka", "delvis_helt": "helt"}
+        for code in codes
+    ]  # fmt: skip
+    rows[-1]["yb_yrke"] = f"Kontakta {number}"
+    body = json.dumps(rows).encode()
     period = Period(datetime(2024, 3, 1, tzinfo=UTC), datetime(2024, 4, 1, tzinfo=UTC))
     batch_id = open_batch(wh, SPEC, period, "personal-data")
-    land_payload(wh, batch_id, "jobseekers", 0, source_url="test://", body=body, content_type="text/csv")
+    land_payload(
+        wh, batch_id, "occupational_outlook", 0, source_url="test://", body=body, content_type="application/json"
+    )
     stage_batch(wh, SPEC, batch_id)
     published = publish_batch(wh, SPEC, batch_id)
-    assert (published.received, published.loaded, published.quarantined) == (13, 12, 1)
+    assert (published.received, published.loaded, published.quarantined) == (12, 11, 1)
     reasons, record = wh.execute(
         "select reasons, record from quarantine.record where batch_id = %s", (batch_id,)
     ).fetchone()
-    assert reasons[0]["expectation"] == "no_identity_numbers" and reasons[0]["column"] == "group_label"
-    assert number not in str(record) and MASK in record["group_label"]
+    assert reasons[0]["expectation"] == "no_identity_numbers" and reasons[0]["column"] == "yb_yrke"
+    assert number not in str(record) and MASK in record["yb_yrke"]
     with pytest.raises(ReplayError, match="no quarantined record left to replay"):
         replay_batch(wh, batch_id, replayed_by="test", note="must not publish a masked copy")

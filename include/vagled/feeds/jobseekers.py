@@ -22,6 +22,7 @@ import functools
 import io
 import re
 import zipfile
+import zlib
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -222,19 +223,15 @@ def land(conn, batch_id: int, period: Period | None, params: Mapping[str, Any]) 
 
     links = params.get("links")
     if not links:
+        # a manual reload of a period: the page's newest workbooks, once they agree on a month
         publication = check_publication(conn)
-        if publication.status != "ready":
+        if publication.status == "waiting":
             raise SourceStructureError(publication.describe())
         links = publication.links
     source = HttpSource(CONN_ID)
     for part_no, prefix in enumerate(WORKBOOKS):
+        response = _fetch_workbook(source, prefix, links[prefix])
         href = links[prefix]
-        response = source.fetch(href.lstrip("/"), expect="bytes")
-        if not response.body.startswith(b"PK\x03\x04"):
-            raise SourceStructureError(
-                f"{prefix}: {response.url} is not a workbook (not a ZIP; {response.content_type or 'no type'}, "
-                f"starts {response.body[:40]!r})"
-            )
         land_payload(
             conn,
             batch_id,
@@ -246,6 +243,38 @@ def land(conn, batch_id: int, period: Period | None, params: Mapping[str, Any]) 
             request_params={"workbook": prefix, "href": href},
         )
     return {"parts": len(WORKBOOKS), "month": params.get("month")}
+
+
+def _zip_problem(body: bytes) -> str | None:
+    """Why a body is not a whole workbook (a ZIP whose members all pass their CRC), or None."""
+    if not body.startswith(b"PK\x03\x04"):
+        return f"not a ZIP (starts {body[:40]!r})"
+    try:
+        with zipfile.ZipFile(io.BytesIO(body)) as z:
+            bad = z.testzip()
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        return f"a broken ZIP ({exc})"
+    return f"a broken ZIP (member {bad} fails its CRC)" if bad else None
+
+
+def _fetch_workbook(source, prefix: str, href: str, attempts: int = 3):
+    """Download a workbook whole; a damaged answer is fetched again, a non-ZIP refused.
+
+    Raises:
+        SourceStructureError: the answer is not a workbook (an error page, a moved file), or stays
+            damaged after ``attempts``.
+    """
+    problem = ""
+    for _ in range(attempts):
+        response = source.fetch(href.lstrip("/"), expect="bytes")
+        problem = _zip_problem(response.body) or ""
+        if not problem:
+            return response
+        if problem.startswith("not a ZIP"):
+            break
+    raise SourceStructureError(
+        f"{prefix}: {response.url} is not a workbook: {problem}; content type {response.content_type or 'none'}"
+    )
 
 
 # -- names to codes --------------------------------------------------------------------------------
@@ -578,7 +607,13 @@ def parse_workbook(
 
 
 def parse_jobseekers(body: bytes, content_type: str) -> Iterator[dict[str, Any] | ParseFailure]:
-    return parse_workbook(body, content_type)
+    """Parse one landed workbook; a damaged ZIP or XML part refuses the batch with the reason."""
+    from lxml import etree
+
+    try:
+        yield from parse_workbook(body, content_type)
+    except (zipfile.BadZipFile, zlib.error, EOFError, etree.XMLSyntaxError, KeyError) as exc:
+        raise SourceStructureError(f"the workbook cannot be read: {type(exc).__name__}: {exc}") from exc
 
 
 def suite_parameters(conn) -> dict[str, Any]:
@@ -634,6 +669,8 @@ SPEC = FeedSpec(
     suite_parameters=suite_parameters,
     land=land,
     batch_checks=crosscheck_failures,
+    # core holds sums of cells: publishing a few replayed cells alone would replace whole sums
+    replayable=False,
 )
 
 
