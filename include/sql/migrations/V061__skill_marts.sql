@@ -110,6 +110,8 @@ shared as (
        and coalesce(o.ssyk4, '') = coalesce(c.ssyk4, '')
 )
 
+-- the same month a year earlier, by a window over each skill's months (a self-join of this size
+-- was planned as a nested loop)
 select
     s.month,
     s.area_level,
@@ -124,16 +126,16 @@ select
     s.ads_merited,
     s.occupation_ads,
     s.share,
-    coalesce(b.ads_mentioning, 0) as ads_mentioning_year_before,
-    b.share as share_year_before,
-    s.share - b.share as share_change
+    coalesce(sum(s.ads_mentioning) over year_before, 0)::integer as ads_mentioning_year_before,
+    max(s.share) over year_before as share_year_before,
+    s.share - max(s.share) over year_before as share_change
 from shared as s
 left join core.skill as k on k.concept_id = s.skill_concept_id
-left join shared as b
-    on b.month = (s.month - interval '1 year')::date and b.area_level = s.area_level
-   and b.county_code = s.county_code and coalesce(b.municipality_code, '') = coalesce(s.municipality_code, '')
-   and coalesce(b.ssyk4, '') = coalesce(s.ssyk4, '') and coalesce(b.skill_concept_id, '') = coalesce(s.skill_concept_id, '')
-   and coalesce(b.skill_term, '') = coalesce(s.skill_term, '')
+window year_before as (
+    partition by s.area_level, s.county_code, s.municipality_code, s.ssyk4, s.skill_concept_id, s.skill_term
+    order by s.month
+    range between interval '12 months' preceding and interval '12 months' preceding
+)
 with no data;
 create unique index skill_demand_monthly_grain on mart.skill_demand_monthly
     (county_code, month, area_level, ssyk4, municipality_code, skill_concept_id, skill_term) nulls not distinct;
