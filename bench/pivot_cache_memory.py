@@ -6,7 +6,7 @@ child process then parses it with the feed's parser (lxml iterparse, record by r
 parent reads the child's peak resident memory from the kernel (wait4). Streaming means the peak
 stays far below the records part's uncompressed size and barely grows with it.
 
-    python bench/pivot_cache_memory.py [--json bench/results/pivot_cache_memory.json]
+    python bench/pivot_cache_memory.py [--months 13 60 all] [--json bench/results/pivot_cache_memory.json]
 """
 
 from __future__ import annotations
@@ -49,16 +49,19 @@ def child(path: str) -> None:
     print(json.dumps({"cells": cells, "failures": failures, "parse_s": time.monotonic() - started}), flush=True)
 
 
-def workbook(scale: float, folder: str) -> tuple[str, int, int]:
-    """Write the workbook; return its path, compressed size and the records part's uncompressed size."""
+def workbook(months: int | None, folder: str) -> tuple[str, int, int]:
+    """Write the workbook of the last ``months`` months (None: the whole series from 2006-01); return
+    its path, compressed size and the records part's uncompressed size."""
     from vagled.feedsim import af_statistics as sim
     from vagled.feedsim.common import Request, SimConfig
 
-    config = SimConfig(scale=scale)
+    if months:
+        sim.SHORT_SERIES_MONTHS = months
+    config = SimConfig(scale=0.05 if months else 1.0)
     ym = sim.newest_month(PREFIX, config.today)
     req = Request("GET", "af_statistics", sim.link(PREFIX, ym), {}, {}, b"", frozenset(), config)
     body = sim.build(req, PREFIX, ym)
-    path = os.path.join(folder, f"{PREFIX}-{scale}.xlsx")
+    path = os.path.join(folder, f"{PREFIX}-{months or 'all'}.xlsx")
     Path(path).write_bytes(body)
     with zipfile.ZipFile(path) as z:
         records = z.getinfo("xl/pivotCache/pivotCacheRecords1.xml").file_size
@@ -80,14 +83,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--child")
     parser.add_argument("--json", default=str(RESULTS))
+    parser.add_argument(
+        "--months", nargs="+", default=["13", "60", "all"], help="series lengths; 'all' = from 2006-01"
+    )
     args = parser.parse_args()
     if args.child:
         child(args.child)
         return
     rows = []
     with tempfile.TemporaryDirectory() as folder:
-        for label, scale in (("13 months", 0.05), ("whole series from 2006-01", 1.0)):
-            path, compressed, records = workbook(scale, folder)
+        for months in args.months:
+            label = "whole series from 2006-01" if months == "all" else f"{months} months"
+            path, compressed, records = workbook(None if months == "all" else int(months), folder)
             figures, peak = measure(path)
             rows.append(
                 {
@@ -102,8 +109,10 @@ def main() -> None:
             )
             print(rows[-1], flush=True)
     Path(args.json).write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
-    print(f"peak grows {rows[1]['peak_rss_mb'] / rows[0]['peak_rss_mb']:.2f}x for a records part "
-          f"{rows[1]['records_part_mb'] / rows[0]['records_part_mb']:.0f}x larger")
+    print(
+        f"peak grows {rows[-1]['peak_rss_mb'] / rows[0]['peak_rss_mb']:.2f}x for a records part "
+        f"{rows[-1]['records_part_mb'] / rows[0]['records_part_mb']:.0f}x larger"
+    )
 
 
 if __name__ == "__main__":

@@ -59,6 +59,8 @@ def employment_agency_jobseekers():
         - **Reads:** the statistics page (nothing else), the newest month in core.
         - **Returns:** the period and the workbook links to load, or nothing (`waiting` /
           `nothing new`, logged with what the page showed): the downstream tasks are skipped.
+        - **Rerun:** safe at any time: it only reads the page; with params `period_start` and
+          `period_end` it reloads the page's month even when core already has it.
         """
         from airflow.sdk import get_current_context
 

@@ -1,12 +1,20 @@
--- The occupational outlook: a shortage index per year, half-year, county and SSYK 2012 unit group.
-insert into core.occupational_outlook (year, half, county_code, ssyk4, shortage_index, assessment, last_batch_id)
+-- The yrkesbarometer: one round per half-year, per county and SSYK 2012 unit group (one barometer
+-- occupation each, mapped 'helt'), with categorical assessments.
+insert into core.occupational_outlook (
+    omgang, yb_concept_id, lan, yb_yrke, ssyk4, delvis_helt, jobbmojligheter, rekryteringssituation,
+    prognos, first_batch_id, last_batch_id
+)
 select
-    y.year,
-    h.half,
+    y.year || '-' || h.half,
+    'bench-' || o.ssyk_code,
     c.county_code,
+    o.label_sv,
     o.ssyk_code,
-    round((1 + 4 * random())::numeric, 2),
-    'bench',
+    'helt',
+    (array['små', 'medelstora', 'stora'])[1 + floor(random() * 3)::integer],
+    (array['överskott', 'balans', 'brist', 'paradox'])[1 + floor(random() * 4)::integer],
+    (array['minska', 'vara oförändrad', 'öka'])[1 + floor(random() * 3)::integer],
+    %(batch_id)s,
     %(batch_id)s
 from generate_series(%(first_year)s::integer, %(last_year)s::integer) as y (year)
 cross join (values (1), (2)) as h (half)

@@ -99,14 +99,19 @@ counted as (
     group by month, county_code, municipality_code, ssyk4, skill_concept_id, skill_term
 ),
 
+-- joins below compare NULL-able codes through coalesce(..., ''): equality can be hashed, IS NOT
+-- DISTINCT FROM cannot (it would be a nested loop over millions of rows)
 shared as (
     select c.*, o.ads as occupation_ads, round(c.ads_mentioning::numeric / o.ads, 4) as share
     from counted as c
     inner join occupation_ads as o
         on o.month = c.month and o.area_level = c.area_level and o.county_code = c.county_code
-       and o.municipality_code is not distinct from c.municipality_code and o.ssyk4 is not distinct from c.ssyk4
+       and coalesce(o.municipality_code, '') = coalesce(c.municipality_code, '')
+       and coalesce(o.ssyk4, '') = coalesce(c.ssyk4, '')
 )
 
+-- the same month a year earlier, by a window over each skill's months (a self-join of this size
+-- was planned as a nested loop)
 select
     s.month,
     s.area_level,
@@ -121,16 +126,16 @@ select
     s.ads_merited,
     s.occupation_ads,
     s.share,
-    coalesce(b.ads_mentioning, 0) as ads_mentioning_year_before,
-    b.share as share_year_before,
-    s.share - b.share as share_change
+    coalesce(sum(s.ads_mentioning) over year_before, 0)::integer as ads_mentioning_year_before,
+    max(s.share) over year_before as share_year_before,
+    s.share - max(s.share) over year_before as share_change
 from shared as s
 left join core.skill as k on k.concept_id = s.skill_concept_id
-left join shared as b
-    on b.month = (s.month - interval '1 year')::date and b.area_level = s.area_level
-   and b.county_code = s.county_code and b.municipality_code is not distinct from s.municipality_code
-   and b.ssyk4 is not distinct from s.ssyk4 and b.skill_concept_id is not distinct from s.skill_concept_id
-   and b.skill_term is not distinct from s.skill_term
+window year_before as (
+    partition by s.area_level, s.county_code, s.municipality_code, s.ssyk4, s.skill_concept_id, s.skill_term
+    order by s.month
+    range between interval '12 months' preceding and interval '12 months' preceding
+)
 with no data;
 create unique index skill_demand_monthly_grain on mart.skill_demand_monthly
     (county_code, month, area_level, ssyk4, municipality_code, skill_concept_id, skill_term) nulls not distinct;
@@ -241,7 +246,7 @@ shares as (
     from counted as c
     inner join occupations as o
         on o.county_code = c.county_code and o.all_occupations = c.all_occupations
-       and o.ssyk4 is not distinct from c.ssyk4
+       and coalesce(o.ssyk4, '') = coalesce(c.ssyk4, '')
 ),
 
 changes as (
