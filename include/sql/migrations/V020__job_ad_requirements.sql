@@ -80,6 +80,3 @@ create table audit.job_ad_unknown_removal (
 );
 comment on table audit.job_ad_unknown_removal is
     'Avpubliceringar av annonser som lagret aldrig haft / JobStream removals of ads never held, per batch';
-
--- publish finds the ads a batch wrote by last_batch_id (their keywords and requirements are replaced)
-create index job_ad_last_batch on core.job_ad (last_batch_id);
