@@ -1,11 +1,12 @@
-"""Peak memory and speed of a job-ads backfill of one historical year, at several feedsim scales.
+"""Peak memory and speed of a job-ads backfill of one archive year, at several feedsim scales.
 
-The load (extract -> land raw in slices -> parse -> validate -> COPY -> merge) runs in a child
+The load (extract: index page, spool the ZIP, stream its member, skip other counties' lines, land
+the area's in raw -> parse -> validate -> COPY -> merge) runs in a child
 process, exactly the code the DAG's tasks run; the parent serves feedsim and reads the child's
 peak resident memory from the kernel (wait4). Streaming means the peak does not grow with the
 size of the year's file, so the table ends with the ratio of the largest to the smallest peak.
 
-    python bench/backfill_memory.py                      # scales 0.1 and 1.0 (1.0 = the area's real volume)
+    python bench/backfill_memory.py                      # scales 0.1 and 1.0 (1.0 = a national year)
     python bench/backfill_memory.py --scales 0.05 0.5 --year 2024 --json bench/results/backfill_memory.json
 
 The warehouse is the one named by AIRFLOW_CONN_VAGLED_WAREHOUSE, else the embedded one in

@@ -1,8 +1,8 @@
-"""A backfill of a historical year at --scale 1 (the area's real volume) streams in bounded memory.
+"""A backfill of an archive year at --scale 1 (a national year, the area's real volume) streams in bounded memory.
 
 Runs bench/backfill_memory.py's measurement: the load in a child process against feedsim at
-scale 0.1 and 1.0, peak resident memory read from the kernel. Marked slow (about two minutes):
-`make test-all` runs it, `make test` does not.
+scale 0.1 and 1.0, peak resident memory read from the kernel. Marked slow (feedsim builds a
+national archive once, then minutes of load): `make test-all` runs it, `make test` does not.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def test_a_year_at_full_scale_streams_in_bounded_memory(embedded_warehouse, ware
     small = bench.measure(0.1, 2024)
     full = bench.measure(1.0, 2024)
 
-    assert full["ads_received"] > 100_000, "scale 1 is the area's real volume"
+    assert full["ads_received"] > 100_000, "scale 1 is the area's real volume, in a national archive"
     assert full["ads_received"] == full["loaded"] + full["quarantined"] + full["duplicates"]
     assert full["slices"] > 10, "the year's file was landed in slices, never whole"
     largest_part = warehouse_conn.execute(
