@@ -214,6 +214,11 @@ def test_a_real_upstream_fault_fails_its_batch_clearly_or_is_survived(
 ):
     sim = feedsim_factory(faults=[spec], scale=0.01)
     point_upstreams_at(sim, monkeypatch)
+    if feed == "kolada_key_figures":  # small pages, so that an answer has a next_url to follow
+        import vagled.feeds.key_figures as key_figures
+
+        config = {**key_figures.config(), "kolada": {**key_figures.config()["kolada"], "per_page": 30}}
+        monkeypatch.setattr(key_figures, "config", lambda: config)
     since = last_batch_id(wh)
     run = load_dag(target.dag_id).test(run_conf=target.conf)
     batches = batches_since(wh, since)
