@@ -42,6 +42,7 @@ FAULTS: dict[str, str] = {
     "pnr_in_text": "a Luhn-valid national identity number inside free text of some records",
     "wrong_encoding": "text declared in one encoding but sent in another (UTF-8 vs Windows-1252)",
     "missing_next_page": "Kolada: the page an answer's next_url names is gone (404)",
+    "v2_path": "Kolada: the answer is paged as the retired v2 did (next_page pointing to /v2/)",
     "cell_limit": "SCB: data calls over 50 cells are refused (403 problem JSON) though /config announces 150 000",
     "header_moved": "MYH workbook: the header row of Tabell 3 and 4 sits two rows lower than on row 6",
 }
@@ -72,6 +73,7 @@ APPLIES_TO: dict[str, tuple[str, ...]] = {
     # JSON upstreams: the UTF-8 JSON is sent as Windows-1252; CSV upstreams: the other encoding (not xlsx)
     "wrong_encoding": tuple(c for c in ALL_UPSTREAMS if c != "myh_results"),
     "missing_next_page": ("kolada",),
+    "v2_path": ("kolada",),
     "cell_limit": ("scb_pxweb",),
     "header_moved": ("myh_results",),
 }
