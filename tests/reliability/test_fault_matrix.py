@@ -195,6 +195,7 @@ def test_a_windows_1252_file_declared_as_utf8_is_read_right(feedsim_factory, iso
 # must end in, words its error must hold; None = the run survives it)
 KEY_FIGURES, EDUCATION = TARGETS[5], TARGETS[4]
 UPSTREAM_SHAPE_FAULTS = [
+    pytest.param("v2_path@kolada", KEY_FIGURES, "kolada_key_figures", "failed", "v2", id="kolada-v2-answer"),
     pytest.param(
         "missing_next_page@kolada", KEY_FIGURES, "kolada_key_figures", "failed", "404", id="kolada-next-url-gone"
     ),
