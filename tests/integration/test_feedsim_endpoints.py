@@ -512,11 +512,16 @@ def test_myh_workbook_in_its_real_layout(feedsim):
     book = load_workbook(io.BytesIO(response.content), read_only=True)
     assert book.sheetnames == ["Innehållsförteckning", "Definitioner", "Tabell 1", "Tabell 2", "Tabell 3", "Tabell 4"]
     rows = list(book["Tabell 3"].iter_rows(values_only=True))
-    assert rows[5][0] == "Diarienummer" and "SUN5 inriktning" in rows[5]  # the header on row 6
-    decisions = {row[7] for row in rows[6:]}
-    assert decisions == {"Beviljad", "Avslag"}
-    several = [row for row in rows[6:] if row[6] == "Flera kommuner"]
-    names = [row[3] for row in list(book["Tabell 4"].iter_rows(values_only=True))[6:]]
+    header = rows[5]  # on row 6
+    assert header[:6] == ("Utbildningsområde", "SUN5 inriktning", "SUN5 inriktning namn", "Utbildningsnamn", "Beslut",
+                          "Diarienummer")  # fmt: skip
+    assert {"Kommun", "YH-poäng", "Studieform", "Beviljade platser totalt"} <= set(header)
+    assert "ansökningsår 2025 med beslutsår 2026" in rows[2][0]
+    column = {name: header.index(name) for name in header}
+    assert {row[column["Beslut"]] for row in rows[6:]} == {"Beviljad", "Avslag"}
+    several = [row for row in rows[6:] if row[column["Kommun"]] == "Flera kommuner"]
+    table4 = list(book["Tabell 4"].iter_rows(values_only=True))
+    names = [row[table4[5].index("Kommun")] for row in table4[6:]]
     assert several and names and any(n != n.rstrip() for n in names)
     assert requests.get(f"{base}/download/resultat-ansokningsomgang-2026.xlsx", timeout=10).status_code == 404
 

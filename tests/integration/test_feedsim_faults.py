@@ -74,6 +74,7 @@ CASES: dict[str, tuple[str, str, Callable[[requests.Response], bool]]] = {
         lambda r: any(e["titleSv"] is None for e in _json(r)["body"]["_embedded"]["listedAdultEducationEvents"]),
     ),
     "missing_next_page": ("kolada", KOLADA + "&page=2", lambda r: r.status_code == 404),
+    "v2_path": ("kolada", KOLADA, lambda r: "/v2/" in _json(r).get("next_page", "") and "next_url" not in _json(r)),
     "header_moved": ("myh_results", MYH, lambda r: _myh_header_row(r) == 8),
     "schema_drift": ("jobtech_jobstream", STREAM, lambda r: any("title" in a or "removal_date" in a for a in _json(r))),
     "pnr_in_text": (
@@ -113,7 +114,7 @@ def _myh_header_row(response: requests.Response) -> int:
     from openpyxl import load_workbook
 
     rows = load_workbook(io.BytesIO(response.content), read_only=True)["Tabell 3"].iter_rows(values_only=True)
-    return next(n for n, row in enumerate(rows, start=1) if row and row[0] == "Diarienummer")
+    return next(n for n, row in enumerate(rows, start=1) if row and "Diarienummer" in row)
 
 
 def _parses(response: requests.Response) -> bool:

@@ -197,6 +197,7 @@ def test_a_windows_1252_page_declared_as_utf8_still_gives_its_links(
 # must end in, words its error must hold; None = the run survives it)
 KEY_FIGURES, EDUCATION = TARGETS[5], TARGETS[4]
 UPSTREAM_SHAPE_FAULTS = [
+    pytest.param("v2_path@kolada", KEY_FIGURES, "kolada_key_figures", "failed", "v2", id="kolada-v2-answer"),
     pytest.param(
         "missing_next_page@kolada", KEY_FIGURES, "kolada_key_figures", "failed", "404", id="kolada-next-url-gone"
     ),
@@ -216,6 +217,11 @@ def test_a_real_upstream_fault_fails_its_batch_clearly_or_is_survived(
 ):
     sim = feedsim_factory(faults=[spec], scale=0.01)
     point_upstreams_at(sim, monkeypatch)
+    if feed == "kolada_key_figures":  # small pages, so that an answer has a next_url to follow
+        import vagled.feeds.key_figures as key_figures
+
+        config = {**key_figures.config(), "kolada": {**key_figures.config()["kolada"], "per_page": 30}}
+        monkeypatch.setattr(key_figures, "config", lambda: config)
     since = last_batch_id(wh)
     run = load_dag(target.dag_id).test(run_conf=target.conf)
     batches = batches_since(wh, since)

@@ -46,6 +46,7 @@ FAULTS: dict[str, str] = {
     "member_not_jsonl": "an archive whose member holds one JSON array instead of JSON lines",
     "index_missing_year": "the archive index page does not list the last complete year",
     "missing_next_page": "Kolada: the page an answer's next_url names is gone (404)",
+    "v2_path": "Kolada: the answer is paged as the retired v2 did (next_page pointing to /v2/)",
     "cell_limit": "SCB: data calls over 50 cells are refused (403 problem JSON) though /config announces 150 000",
     "header_moved": "MYH workbook: the header row of Tabell 3 and 4 sits two rows lower than on row 6",
 }
@@ -82,6 +83,7 @@ APPLIES_TO: dict[str, tuple[str, ...]] = {
     "member_not_jsonl": ("jobtech_historical",),
     "index_missing_year": ("jobtech_historical",),
     "missing_next_page": ("kolada",),
+    "v2_path": ("kolada",),
     "cell_limit": ("scb_pxweb",),
     "header_moved": ("myh_results",),
 }

@@ -9,7 +9,8 @@ code (type L). Metadata: ``/v3/kpi``, ``/v3/kpi/{id}``, ``/v3/municipality[/{id}
 path answers 410 Gone, as Kolada's retired v2 does.
 
 Quirks served: a null value comes with a status; a few values are flagged ``isdeleted`` (withdrawn
-by Kolada: their number is stale). Fault ``missing_next_page``: the page ``next_url`` names is 404.
+by Kolada: their number is stale). Fault ``missing_next_page``: the page ``next_url`` names is 404;
+``v2_path``: the answer is paged as the retired v2 did (``next_page``, links to ``/v2/``).
 """
 
 from __future__ import annotations
@@ -220,6 +221,12 @@ def _data(req: Request, kpis: list[str], munis: list[str], years: list[int]) -> 
             out.append(value)
     body: dict[str, Any] = {"count": len(out), "values": out}
     base = req.path
+    if req.fault("v2_path"):  # answered as the retired v2 did: next_page / previous_page
+        if page * per_page < len(selected):
+            body["next_page"] = req.url(
+                base.replace("/v3/", "/v2/"), [("page", str(page + 1)), ("per_page", str(per_page))]
+            )
+        return Response(body=dumps(body))
     if page * per_page < len(selected):
         body["next_url"] = req.url(base, [("page", str(page + 1)), ("per_page", str(per_page))])
     if page > 1:

@@ -211,7 +211,7 @@ def workbook(req: Request, year: int) -> bytes:
     header = list(HEADER_3)
     if req.fault("schema_drift"):
         header[header.index("Kommun")] = "Studieort"
-    blank_rows = 3 if req.fault("header_moved") else 1
+    blank_rows = 4 if req.fault("header_moved") else 2
 
     book = Workbook()
     contents = book.active
