@@ -30,6 +30,7 @@ UPSTREAM_CONN_IDS = (
     "scb_pxweb",
     "education_offerings",
     "municipal_files",
+    "skolverket_statistics",
 )
 
 # The five counties of Östra Mellansverige. Override with VAGLED_AREA_COUNTIES="03,04,..."

@@ -80,6 +80,11 @@ UPSTREAM_POOLS: tuple[UpstreamPool, ...] = (
     ),
     UpstreamPool("education_offerings", 2, "paged catalogue; two readers at once"),
     UpstreamPool("municipal_files", 4, "52 municipalities' drops on one file server: four downloads at once"),
+    UpstreamPool(
+        "skolverket_statistics",
+        1,
+        "Skolverket's statistics servers allow about 10 calls per 10 s and answer bursts with a bare 429",
+    ),
 )
 
 # The upstream connection each feed's extract task calls (its pool).
@@ -93,6 +98,7 @@ FEED_UPSTREAM: dict[str, str] = {
     "education_offerings": "education_offerings",
     "municipal_komvux": "municipal_files",
     "municipal_programmes": "municipal_files",
+    "education_transitions": "skolverket_statistics",
 }
 
 

@@ -25,6 +25,7 @@ ALL_UPSTREAMS = UPSTREAM_CONN_IDS
 # name -> one-line description (docs/feedsim.md explains each in full).
 FAULTS: dict[str, str] = {
     "http_429": "429 Too Many Requests with Retry-After: 1",
+    "bare_429": "429 Too Many Requests without Retry-After and without a body (Skolverket's burst limit)",
     "http_500": "500 Internal Server Error",
     "http_503": "503 Service Unavailable with Retry-After: 1",
     "slow": "the answer starts after a delay (FeedSim(slow_seconds=2.0))",
@@ -41,10 +42,22 @@ FAULTS: dict[str, str] = {
     "schema_drift": "a field renamed (headline->title, Antal->Antal personer, ...)",
     "pnr_in_text": "a Luhn-valid national identity number inside free text of some records",
     "wrong_encoding": "text declared in one encoding but sent in another (UTF-8 vs Windows-1252)",
+    "listed_file_missing": "a listing lists a year whose files are not there (yet)",
 }
 
 TRANSPORT_FAULTS = frozenset(
-    {"http_429", "http_500", "http_503", "slow", "timeout", "reset", "truncated", "invalid_utf8", "wrong_content_type"}
+    {
+        "http_429",
+        "bare_429",
+        "http_500",
+        "http_503",
+        "slow",
+        "timeout",
+        "reset",
+        "truncated",
+        "invalid_utf8",
+        "wrong_content_type",
+    }
 )
 DATA_FAULTS = frozenset(FAULTS) - TRANSPORT_FAULTS
 
@@ -53,6 +66,7 @@ APPLIES_TO: dict[str, tuple[str, ...]] = {
     "empty_page": ALL_UPSTREAMS,
     "duplicates": ALL_UPSTREAMS,
     "bad_codes": ALL_UPSTREAMS,
+    "listed_file_missing": ("skolverket_statistics",),
     "negative_counts": (
         "jobtech_jobstream",
         "jobtech_historical",
@@ -66,7 +80,8 @@ APPLIES_TO: dict[str, tuple[str, ...]] = {
     "schema_drift": ALL_UPSTREAMS,
     "pnr_in_text": ("jobtech_jobstream", "jobtech_historical", "education_offerings", "municipal_files"),
     # JSON upstreams: the UTF-8 JSON is sent as Windows-1252; CSV upstreams: the other encoding.
-    "wrong_encoding": ALL_UPSTREAMS,
+    # Skolverket's statistics are workbooks (binary): nothing to mis-encode.
+    "wrong_encoding": tuple(c for c in ALL_UPSTREAMS if c != "skolverket_statistics"),
 }
 
 

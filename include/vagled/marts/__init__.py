@@ -23,6 +23,7 @@ MARTS: tuple[str, ...] = (
     "education_supply",
     "municipality_profile",
     "competence_gap",
+    "education_transitions",
 )
 
 
