@@ -133,7 +133,8 @@ def _rows(req: Request, year: int, programme: tuple[str, float, float], level: s
             scale = 40 if level == "municipality" else 400
             if owner == "Enskild" and r.random() < (0.5 if level == "municipality" else 0.1):
                 continue  # no independent school of this programme there
-            count = max(0, int(scale * (0.3 + r.random()) * (3 if owner == "Samtliga" else 1)))
+            # skewed: a few small groups in small municipalities, below what Skolverket shows
+            count = max(0, int(scale * (0.1 + 1.2 * r.random() ** 2) * (3 if owner == "Samtliga" else 1)))
             shares: list[object] = []
             for years_after in (1, 3, 5):
                 lift = {1: 0.0, 3: 9.0, 5: 14.0}[years_after]
