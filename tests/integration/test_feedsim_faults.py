@@ -19,6 +19,10 @@ STREAM = "/v2/stream?updated-after=2026-10-05T00:00:00&updated-before=2026-10-09
 KOLADA = "/v2/data/kpi/N00914/municipality/0380,1880,1980/year/2021,2022,2023?per_page=4"
 AFS = "/statistik/arbetssokande/2026-08.csv"
 EDU = "/v1/offerings?lan=18&size=200"
+SIRIS_YEARS = (
+    "/reports/sossok_api/lasar/?pVerkform=Gymnasieskola&pOmrade=Efter%20gymnasieskolan&pStatomr=Efter%20gymnasieskolan"
+)
+SIRIS_EXPORT = "/reports/export_api/runexport/?pFormat=xls&pExportID=186&pAr=2024&pVerkform=21"
 PNR = re.compile(r"\b(\d{2})(\d{6})-(\d{4})\b")
 
 
@@ -45,6 +49,16 @@ def _csv_rows(response: requests.Response) -> list[list[str]]:
 # fault -> (connection, path, detector(response) -> bool). A detector says whether the fault shows.
 CASES: dict[str, tuple[str, str, Callable[[requests.Response], bool]]] = {
     "http_429": ("kolada", KOLADA, lambda r: r.status_code == 429 and r.headers.get("Retry-After") == "1"),
+    "bare_429": (
+        "skolverket_statistics",
+        SIRIS_YEARS,
+        lambda r: r.status_code == 429 and "Retry-After" not in r.headers and r.content == b"",
+    ),
+    "listed_file_missing": (
+        "skolverket_statistics",
+        SIRIS_YEARS,
+        lambda r: r.status_code == 200 and r.json()[0]["kod"] == "2025",  # listed before it is published
+    ),
     "http_500": ("kolada", KOLADA, lambda r: r.status_code == 500),
     "http_503": ("kolada", KOLADA, lambda r: r.status_code == 503 and r.headers.get("Retry-After") == "1"),
     "wrong_content_type": (
@@ -155,7 +169,7 @@ def test_run_level_rate_is_reproducible(feedsim_factory):
     assert 200 in first and 503 in first
 
 
-def _representative(conn_id: str) -> tuple[str, str, dict | None]:
+def _representative(conn_id: str, fault: str = "") -> tuple[str, str, dict | None]:
     """A (method, path, JSON body) per upstream that holds records every data fault can touch."""
     query = {
         "query": [
@@ -175,14 +189,15 @@ def _representative(conn_id: str) -> tuple[str, str, dict | None]:
         "scb_pxweb": ("POST", "/OV0104/v1/doris/sv/ssd/BE/BE0101/BE0101A/BefolkningNy", query),
         "education_offerings": ("GET", EDU, None),
         "municipal_files": ("GET", "/1880/2026-08/komvux_kursdeltagare.csv", None),
+        "skolverket_statistics": ("GET", SIRIS_YEARS if fault == "listed_file_missing" else SIRIS_EXPORT, None),
     }[conn_id]
 
 
 def test_data_faults_apply_where_documented_and_change_the_answer(feedsim_factory):
-    sim = feedsim_factory(scale=0.01, scb_rate_limit=10_000)
+    sim = feedsim_factory(scale=0.01, scb_rate_limit=10_000, skolverket_rate_limit=10_000)
     for fault in sorted(DATA_FAULTS):
         for conn_id in APPLIES_TO[fault]:
-            method, path, body = _representative(conn_id)
+            method, path, body = _representative(conn_id, fault)
             url = sim.base_url(conn_id) + path
             clean = requests.request(method, url, json=body, timeout=30)
             faulty = requests.request(method, url, json=body, headers={"X-Feedsim-Fault": fault}, timeout=30)
