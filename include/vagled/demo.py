@@ -28,6 +28,7 @@ DEMO_DAG_ORDER = (
     "municipality_key_figures",
     "municipality_files",
     "education_offerings",
+    "education_transitions",
     "warehouse_marts",
 )
 
@@ -48,6 +49,8 @@ DEMO_RUN_CONF: dict[str, tuple[dict | None, ...]] = {
         {"period_start": "2025-10-13", "period_end": "2025-10-20"},
         {"period_start": "2026-10-19", "period_end": "2026-10-26"},
     ),
+    # three published statistics years: three cohorts, so the report shows a trend
+    "education_transitions": ({"years": "2022-2024"},),
 }
 
 # DAGs that need no upstream connection.
