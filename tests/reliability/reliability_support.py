@@ -72,6 +72,11 @@ CORE_TARGETS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         ("month", "municipality_code", "programme", "target_group"),
         ("last_batch_id",),
     ),
+    "education_transitions": (
+        "core.education_transition",
+        ("cohort_year", "programme_code", "region_code", "owner_type", "years_after"),
+        ("last_batch_id",),
+    ),
 }
 # The taxonomy feed writes three dimensions, by the kind of concept.
 TAXONOMY_TARGETS = {

@@ -165,3 +165,9 @@ def test_a_count_must_be_whole():
     assert et.cell_value("412", whole=True) == (412, None)
     with pytest.raises(ValueError):
         et.cell_value("41,5", whole=True)
+
+
+def test_an_export_without_rows_is_refused_not_loaded_as_nothing():
+    body = workbook({"Teknikprogrammet": [COUNTY_HEADER], "Estetiska programmet": [COUNTY_HEADER]})
+    with pytest.raises(SourceStructureError, match="holds no rows although its year is listed"):
+        records(body)

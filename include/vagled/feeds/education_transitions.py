@@ -220,11 +220,9 @@ def land(conn, batch_id: int, period: Period | None, params: Mapping[str, Any]) 
 
     def fetch_workbook(path: str, query: dict[str, str] | None, what: str):
         try:
-            response = source.fetch(path, params=query, expect="bytes")
+            response = source.fetch(path, params=query, expect="zip")
         except UpstreamError as exc:
             raise UpstreamError(f"{what} is listed but could not be fetched: {exc}") from exc
-        if not response.body.startswith(XLSX_MAGIC):
-            raise UpstreamError(f"{what} is not a workbook ({response.content_type}, {len(response.body)} bytes)")
         return response
 
     for year in years:
@@ -369,7 +367,7 @@ def _parse_workbook(workbook) -> Iterator[dict[str, Any] | ParseFailure]:
         first = next(sheets[0].iter_rows(min_row=1, max_row=1, values_only=True), (None,))
         if str(first[0] or "").startswith("Tabell "):
             return  # a national table: kept in raw, its figures are not the area's
-    found_any = False
+    found_any, rows_seen = False, 0
     for sheet in sheets:
         rows = sheet.iter_rows(values_only=True)
         cohort: tuple[str, int] | None = None
@@ -394,6 +392,7 @@ def _parse_workbook(workbook) -> Iterator[dict[str, Any] | ParseFailure]:
                 continue
             if all(v is None or str(v).strip() == "" for v in row):
                 continue
+            rows_seen += 1
             yield from _records(sheet.title, line_no, list(row), layout, cohort)
         if layout is None:
             raise SourceStructureError(
@@ -402,6 +401,9 @@ def _parse_workbook(workbook) -> Iterator[dict[str, Any] | ParseFailure]:
             )
     if not found_any:
         raise SourceStructureError("the workbook has no export sheet")
+    if not rows_seen:
+        # Skolverket answers an unpublished year with an empty export; a listed year must have rows
+        raise SourceStructureError("the export holds no rows although its year is listed as published")
 
 
 def _records(
