@@ -89,7 +89,8 @@ comment on column core.education_transition.cohort is
 comment on column core.education_transition.years_after is 'År efter examen: 1, 3 eller 5 / years after the diploma';
 comment on column core.education_transition.activity_year is
     'Året statusen mäts (avgångsår + år efter examen) / the year the status is measured (cohort year + years after)';
-comment on column core.education_transition.region_level is 'county (län) eller municipality (kommun)';
+comment on column core.education_transition.region_level is
+    'Nivå: county (län) eller municipality (kommun) / level: county or municipality';
 comment on column core.education_transition.region_code is 'Läns- eller kommunkod / county or municipality code';
 comment on column core.education_transition.owner_type is
     'Typ av huvudman: samtliga, kommunal, enskild, region / type of school owner';
@@ -156,7 +157,8 @@ comment on column mart.education_transitions.cohort is 'Avgångsläsår, t.ex. 2
 comment on column mart.education_transitions.years_after is 'År efter examen: 1, 3 eller 5 / years after the diploma';
 comment on column mart.education_transitions.activity_year is
     'Året statusen mäts / the year the status is measured';
-comment on column mart.education_transitions.region_level is 'county (län) eller municipality (kommun)';
+comment on column mart.education_transitions.region_level is
+    'Nivå: county (län) eller municipality (kommun) / level: county or municipality';
 comment on column mart.education_transitions.region_code is 'Läns- eller kommunkod / county or municipality code';
 comment on column mart.education_transitions.county_code is 'Län / county';
 comment on column mart.education_transitions.municipality_code is
