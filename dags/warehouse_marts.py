@@ -5,11 +5,14 @@ Rebuilds the analysts' marts in schema `mart` from core, then writes one regiona
 county of the area.
 
 - **Schedule:** on the feeds' assets: whenever any of job ads, job seekers, occupational outlook,
-  education offerings, municipality key figures, reference data or the taxonomy is published.
-- **Reads:** core (job_ad, jobseekers_monthly, occupational_outlook, education_offering,
-  education_provider, education_occupation_match, municipality_key_figure and the dimensions).
+  education offerings, municipality key figures, reference data, the taxonomy or the education
+  transitions is published.
+- **Reads:** core (job_ad and its skills and requirements, jobseekers_monthly, occupational_outlook,
+  education_offering, education_provider, education_occupation_match, municipality_key_figure,
+  education_transition and the dimensions).
 - **Writes:** mart.job_ads_monthly, mart.jobseekers_monthly, mart.education_supply,
-  mart.municipality_profile, mart.competence_gap (materialized views, refreshed CONCURRENTLY:
+  mart.municipality_profile, mart.competence_gap, mart.skill_demand_monthly, mart.skill_trend,
+  mart.jobs_within_reach, mart.education_transitions (materialized views, refreshed CONCURRENTLY:
   analysts reading meanwhile see the old rows until the new ones commit, never a mix), emits
   `vagled://warehouse/mart/<mart>`; the reports go to `$VAGLED_HOME/reports/`
   (`kompetensforsorjning_<county>.html`).

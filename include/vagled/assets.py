@@ -11,6 +11,7 @@ EDUCATION_OFFERINGS = "vagled://warehouse/core/education_offering"
 MUNICIPALITY_KEY_FIGURES = "vagled://warehouse/core/municipality_key_figure"
 ADULT_EDUCATION_ENROLMENT = "vagled://warehouse/core/adult_education_enrolment"
 LABOUR_MARKET_PROGRAMMES = "vagled://warehouse/core/labour_market_programme"
+EDUCATION_TRANSITIONS = "vagled://warehouse/core/education_transition"
 
 # The feeds' assets the marts are built on: any of them updated schedules warehouse_marts.
 CORE_ASSETS = (
@@ -21,6 +22,7 @@ CORE_ASSETS = (
     MUNICIPALITY_KEY_FIGURES,
     REFERENCE_DATA,
     TAXONOMY,
+    EDUCATION_TRANSITIONS,
 )
 
 

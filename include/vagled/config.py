@@ -31,6 +31,7 @@ UPSTREAM_CONN_IDS = (
     "education_offerings",
     "myh_results",
     "municipal_files",
+    "skolverket_statistics",
 )
 
 # The five counties of Östra Mellansverige. Override with VAGLED_AREA_COUNTIES="03,04,..."

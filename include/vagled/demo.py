@@ -28,6 +28,7 @@ DEMO_DAG_ORDER = (
     "municipality_key_figures",
     "municipality_files",
     "education_offerings",
+    "education_transitions",
     "warehouse_marts",
 )
 
@@ -48,6 +49,8 @@ DEMO_RUN_CONF: dict[str, tuple[dict | None, ...]] = {
     # Skolverket lists today's catalogue and MYH the 2024 and 2025 rounds (intakes in 2025 and 2026):
     # one snapshot holds both years' supply
     "education_offerings": ({"period_start": "2026-10-19", "period_end": "2026-10-26"},),
+    # three published statistics years: three cohorts, so the report shows a trend
+    "education_transitions": ({"years": "2022-2024"},),
 }
 
 # DAGs that need no upstream connection.

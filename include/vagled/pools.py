@@ -81,6 +81,11 @@ UPSTREAM_POOLS: tuple[UpstreamPool, ...] = (
     UpstreamPool("education_offerings", 2, "Skolverket's paged listings, per municipality; two readers at once"),
     UpstreamPool("myh_results", 1, "a few published workbooks; one download at a time"),
     UpstreamPool("municipal_files", 4, "52 municipalities' drops on one file server: four downloads at once"),
+    UpstreamPool(
+        "skolverket_statistics",
+        1,
+        "Skolverket's statistics servers allow about 10 calls per 10 s and answer bursts with a bare 429",
+    ),
 )
 
 # The upstream connection each feed's extract task calls (its pool).
@@ -96,6 +101,7 @@ FEED_UPSTREAM: dict[str, str] = {
     "myh_programmes": "myh_results",
     "municipal_komvux": "municipal_files",
     "municipal_programmes": "municipal_files",
+    "education_transitions": "skolverket_statistics",
 }
 
 

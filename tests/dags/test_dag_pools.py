@@ -22,6 +22,7 @@ EXTRACT_UPSTREAM = {
     ("municipality_files", "load_files.extract_files"): "municipal_files",
     ("education_offerings", "extract_offerings"): "education_offerings",
     ("education_offerings", "extract_myh"): "myh_results",
+    ("education_transitions", "extract_transitions"): "skolverket_statistics",
 }
 
 

@@ -24,6 +24,7 @@ MARTS = (
     "skill_demand_monthly",
     "skill_trend",
     "jobs_within_reach",
+    "education_transitions",
 )
 QUERIES_DIR = Path(__file__).resolve().parents[2] / "docs" / "queries"
 OWN_FILES = {"03": "0380", "19": "1980"}  # a municipality per county whose own files are loaded
@@ -76,6 +77,7 @@ def marts_built(airflow_db, feedsim):
         _run_feed("education_offerings", {"period_start": "2026-10-19", "period_end": "2026-10-26"})
         _run_feed("myh_programmes", {"period_start": "2026-10-19", "period_end": "2026-10-26"})
         _run_feed("kolada_key_figures", {"years": "2024"})
+        _run_feed("education_transitions", {"years": "2023-2024"})
         for code in OWN_FILES.values():
             _run_partition(
                 ("municipal_komvux", "municipal_programmes"),
@@ -223,6 +225,24 @@ def test_every_mart_is_built_and_reconciles_with_core(marts_built, warehouse_con
         warehouse_conn, "select count(*) from mart.competence_gap where unemployed_occupational_area is not null"
     )[0]
     assert wrong_supply == 0 and filled > 0
+    # education transitions: one row per core row, the same shares; the trend is the change since the
+    # previous cohort of the same programme, place, owner and years after, computed here from core
+    assert _one(
+        warehouse_conn, "select count(*), sum(share_established), sum(share_studying) from mart.education_transitions"
+    ) == _one(
+        warehouse_conn, "select count(*), sum(share_established), sum(share_studying) from core.education_transition"
+    )
+    trend_rows, wrong_trend = _one(
+        warehouse_conn,
+        "select count(*) filter (where m.trend_established_pp is not null),"
+        " count(*) filter (where m.trend_established_pp is distinct from c.share_established - p.share_established)"
+        " from mart.education_transitions m"
+        " join core.education_transition c using (cohort_year, programme_code, region_code, owner_type, years_after)"
+        " left join core.education_transition p on p.programme_code = c.programme_code"
+        "  and p.region_code = c.region_code and p.owner_type = c.owner_type and p.years_after = c.years_after"
+        "  and p.cohort_year = c.cohort_year - 1",
+    )
+    assert trend_rows > 0 and wrong_trend == 0
 
 
 def test_the_dag_wrote_a_report_per_county(marts_built):
@@ -419,8 +439,8 @@ def test_documented_example_query_answers_for_an_analyst(analyst_logins, query_f
     assert rows, f"{query_file} returned nothing on the loaded warehouse"
 
 
-def test_example_queries_cover_the_seven_questions():
-    assert len(list(QUERIES_DIR.glob("*.sql"))) == 7
+def test_example_queries_cover_the_eight_questions():
+    assert len(list(QUERIES_DIR.glob("*.sql"))) == 8
 
 
 def test_regional_report_renders_with_its_charts_in_chromium(marts_built, chromium, tmp_path, warehouse_conn):
@@ -438,7 +458,14 @@ def test_regional_report_renders_with_its_charts_in_chromium(marts_built, chromi
     assert county_name in page.title() and county_name in page.inner_text("h1")
     charts = {
         name: page.locator(f"svg.chart.{name}")
-        for name in ("top-occupations", "competence-gap", "jobseeker-groups", "education-supply")
+        for name in (
+            "top-occupations",
+            "competence-gap",
+            "jobseeker-groups",
+            "education-supply",
+            "transitions",
+            "transitions-trend",
+        )
     }
     for name, chart in charts.items():
         assert chart.count() == 1, name
@@ -448,6 +475,10 @@ def test_regional_report_renders_with_its_charts_in_chromium(marts_built, chromi
     assert charts["competence-gap"].locator("rect.bar").count() >= 1
     assert charts["jobseeker-groups"].locator(".series").count() >= 2
     assert charts["education-supply"].locator("rect.bar").count() >= 1
+    # from education to work: a bar per programme and share, a line per programme group and years after
+    assert charts["transitions"].locator("rect.bar").count() >= 2 * 18
+    assert charts["transitions-trend"].locator(".series").count() == 6
+    assert "Från utbildning till arbete" in page.inner_text("body")
     assert page.locator(".no-data").count() == 0
     assert errors == [] and all(url.startswith("file://") for url in requested)  # self-contained
     # the gap chart is of a year with both sides: some occupation has matched education places

@@ -29,6 +29,10 @@ EDU = "/planned-educations/v3/adult-education-events?geographicalAreaCode=1880&s
 MYH = "/download/resultat-ansokningsomgang-2025.xlsx"
 ARCHIVE_INDEX = "/annonser/historiska/berikade/kompletta/"
 ARCHIVE = ARCHIVE_INDEX + "2026-Q1_beta1_jsonl.zip"
+SIRIS_YEARS = (
+    "/reports/sossok_api/lasar/?pVerkform=Gymnasieskola&pOmrade=Efter%20gymnasieskolan&pStatomr=Efter%20gymnasieskolan"
+)
+SIRIS_EXPORT = "/reports/export_api/runexport/?pFormat=xls&pExportID=186&pAr=2024&pVerkform=21"
 PNR = re.compile(r"\b(\d{2})(\d{6})-(\d{4})\b")
 
 
@@ -51,6 +55,16 @@ def _has_pnr(text: str) -> bool:
 # fault -> (connection, path, detector(response) -> bool). A detector says whether the fault shows.
 CASES: dict[str, tuple[str, str, Callable[[requests.Response], bool]]] = {
     "http_429": ("kolada", KOLADA, lambda r: r.status_code == 429 and r.headers.get("Retry-After") == "1"),
+    "bare_429": (
+        "skolverket_statistics",
+        SIRIS_YEARS,
+        lambda r: r.status_code == 429 and "Retry-After" not in r.headers and r.content == b"",
+    ),
+    "listed_file_missing": (
+        "skolverket_statistics",
+        SIRIS_YEARS,
+        lambda r: r.status_code == 200 and r.json()[0]["kod"] == "2025",  # listed before it is published
+    ),
     "http_500": ("kolada", KOLADA, lambda r: r.status_code == 500),
     "http_503": ("kolada", KOLADA, lambda r: r.status_code == 503 and r.headers.get("Retry-After") == "1"),
     "wrong_content_type": (
@@ -246,6 +260,7 @@ def _representative(conn_id: str, fault: str = "") -> tuple[str, str, dict | Non
         "education_offerings": ("GET", EDU, None),
         "myh_results": ("GET", MYH, None),
         "municipal_files": ("GET", "/1880/2026-08/komvux_kursdeltagare.csv", None),
+        "skolverket_statistics": ("GET", SIRIS_YEARS if fault == "listed_file_missing" else SIRIS_EXPORT, None),
     }[conn_id]
 
 
@@ -254,7 +269,7 @@ REFUSALS = {"missing_next_page", "cell_limit"}
 
 
 def test_data_faults_apply_where_documented_and_change_the_answer(feedsim_factory):
-    sim = feedsim_factory(scale=0.01, scb_rate_limit=10_000)
+    sim = feedsim_factory(scale=0.01, scb_rate_limit=10_000, skolverket_rate_limit=10_000)
     # an archive cut off cannot be read whole: test_an_archive_cut_announces_its_length_and_stops_short
     for fault in sorted(DATA_FAULTS - REFUSALS - {"archive_cut"}):
         for conn_id in APPLIES_TO[fault]:

@@ -75,6 +75,11 @@ CORE_TARGETS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         ("last_batch_id",),
     ),
     "taxonomy_skills": ("core.skill", ("concept_id",), ("first_batch_id", "last_batch_id")),
+    "education_transitions": (
+        "core.education_transition",
+        ("cohort_year", "programme_code", "region_code", "owner_type", "years_after"),
+        ("last_batch_id",),
+    ),
 }
 # The taxonomy feed writes three dimensions, by the kind of concept.
 TAXONOMY_TARGETS = {

@@ -18,6 +18,7 @@ FEED_MODULES = {
     "scb_key_figures": "vagled.feeds.scb",
     "municipal_komvux": "vagled.feeds.municipal_komvux",
     "municipal_programmes": "vagled.feeds.municipal_programmes",
+    "education_transitions": "vagled.feeds.education_transitions",
 }
 
 

@@ -25,6 +25,7 @@ ALL_UPSTREAMS = UPSTREAM_CONN_IDS
 # name -> one-line description (docs/feedsim.md explains each in full).
 FAULTS: dict[str, str] = {
     "http_429": "429 Too Many Requests with Retry-After: 1",
+    "bare_429": "429 Too Many Requests without Retry-After and without a body (Skolverket's burst limit)",
     "http_500": "500 Internal Server Error",
     "http_503": "503 Service Unavailable with Retry-After: 1",
     "slow": "the answer starts after a delay (FeedSim(slow_seconds=2.0))",
@@ -49,10 +50,22 @@ FAULTS: dict[str, str] = {
     "v2_path": "Kolada: the answer is paged as the retired v2 did (next_page pointing to /v2/)",
     "cell_limit": "SCB: data calls over 50 cells are refused (403 problem JSON) though /config announces 150 000",
     "header_moved": "MYH workbook: the header row of Tabell 3 and 4 sits two rows lower than on row 6",
+    "listed_file_missing": "a listing lists a year whose files are not there (yet)",
 }
 
 TRANSPORT_FAULTS = frozenset(
-    {"http_429", "http_500", "http_503", "slow", "timeout", "reset", "truncated", "invalid_utf8", "wrong_content_type"}
+    {
+        "http_429",
+        "bare_429",
+        "http_500",
+        "http_503",
+        "slow",
+        "timeout",
+        "reset",
+        "truncated",
+        "invalid_utf8",
+        "wrong_content_type",
+    }
 )
 DATA_FAULTS = frozenset(FAULTS) - TRANSPORT_FAULTS
 
@@ -62,6 +75,7 @@ APPLIES_TO: dict[str, tuple[str, ...]] = {
     # a json-stat2 answer cannot hold a cell twice
     "duplicates": tuple(c for c in ALL_UPSTREAMS if c != "scb_pxweb"),
     "bad_codes": ALL_UPSTREAMS,
+    "listed_file_missing": ("skolverket_statistics",),
     "negative_counts": (
         "jobtech_jobstream",
         "jobtech_historical",
@@ -76,8 +90,8 @@ APPLIES_TO: dict[str, tuple[str, ...]] = {
     "pnr_in_text": ("jobtech_jobstream", "jobtech_historical", "education_offerings", "myh_results", "municipal_files"),
     # JSON upstreams: the UTF-8 JSON is sent as Windows-1252; CSV upstreams: the other encoding.
     # Workbooks are binary (UTF-8 XML inside a ZIP): the page is the only text af_statistics serves;
-    # MYH serves workbooks only.
-    "wrong_encoding": tuple(c for c in ALL_UPSTREAMS if c != "myh_results"),
+    # MYH and Skolverket's statistics serve workbooks only.
+    "wrong_encoding": tuple(c for c in ALL_UPSTREAMS if c not in ("myh_results", "skolverket_statistics")),
     "archive_cut": ("jobtech_historical",),
     "corrupt_zip": ("jobtech_historical",),
     "member_not_jsonl": ("jobtech_historical",),

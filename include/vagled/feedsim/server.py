@@ -49,6 +49,7 @@ _ROUTES = {
     "education_offerings": "education:handle",
     "myh_results": "myh:handle",
     "municipal_files": "municipal_files:handle",
+    "skolverket_statistics": "skolverket_statistics:handle",
 }
 
 
@@ -74,6 +75,8 @@ class FeedSim:
         slow_seconds: delay of the `slow` fault.
         timeout_seconds: hang of the `timeout` fault (interrupted by stop()).
         scb_rate_limit: SCB's calls allowed per client IP in scb_rate_window seconds (30 per 10 s).
+        skolverket_rate_limit: Skolverket's statistics calls allowed per client IP in
+            skolverket_rate_window seconds (about 10 per 10 s; more get a bare 429).
         log_requests: log one line per request at INFO (the CLI turns it on; faults are always logged).
     """
 
@@ -91,6 +94,8 @@ class FeedSim:
         timeout_seconds: float = 30.0,
         scb_rate_limit: int = 30,
         scb_rate_window: float = 10.0,
+        skolverket_rate_limit: int = 10,
+        skolverket_rate_window: float = 10.0,
         log_requests: bool = False,
     ) -> None:
         if scale <= 0:
@@ -107,7 +112,10 @@ class FeedSim:
         self.slow_seconds = slow_seconds
         self.timeout_seconds = timeout_seconds
         self.log_requests = log_requests
-        self.state: dict[str, Any] = {"scb_rate": (scb_rate_limit, scb_rate_window)}
+        self.state: dict[str, Any] = {
+            "scb_rate": (scb_rate_limit, scb_rate_window),
+            "skolverket_rate": (skolverket_rate_limit, skolverket_rate_window),
+        }
         # The faults applied, newest last (tests and operators read it; bounded).
         self.fault_log: collections.deque[dict[str, Any]] = collections.deque(maxlen=10_000)
         self._stopping = threading.Event()
@@ -295,6 +303,9 @@ class _Handler(BaseHTTPRequestHandler):
                 message = {429: "Too Many Requests", 503: "Service Unavailable", 500: "Internal Server Error"}
                 self._send_simple(status, "application/json", dumps({"message": message[status]}), headers)
                 return
+        if "bare_429" in faults:
+            self._send_simple(429, "text/plain", b"")  # no Retry-After, no body: the client backs off itself
+            return
         if "timeout" in faults and sim.wait(sim.timeout_seconds):
             self.close_connection = True
             return

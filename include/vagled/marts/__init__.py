@@ -26,6 +26,7 @@ MARTS: tuple[str, ...] = (
     "skill_demand_monthly",
     "skill_trend",
     "jobs_within_reach",
+    "education_transitions",
 )
 
 

@@ -48,6 +48,8 @@ class RegionalReportData:
     rising_skills: list[tuple] = field(default_factory=list)
     occupation_requirements: list[tuple] = field(default_factory=list)
     jobs_within_reach: list[tuple] = field(default_factory=list)
+    transitions: list[tuple] = field(default_factory=list)
+    transitions_trend: list[tuple] = field(default_factory=list)
 
 
 def default_report_dir() -> Path:
@@ -73,6 +75,11 @@ def read_report_data(conn, county_code: str, year: int | None = None) -> Regiona
     if year is None and latest is not None:
         year = latest.year
     data = RegionalReportData(county_code, county[1], year)
+    # the transitions have their own years (cohorts): shown whether or not job ads are loaded
+    data.transitions = conn.execute(load_sql("report/regional_transitions"), {"county_code": county_code}).fetchall()
+    data.transitions_trend = conn.execute(
+        load_sql("report/regional_transitions_trend"), {"county_code": county_code}
+    ).fetchall()
     if year is None:
         return data
     data.last_month = latest.month if latest is not None and latest.year == year else 12
@@ -169,6 +176,61 @@ def _decimal(value, places: int) -> str:
     return "" if value is None else f"{float(value):.{places}f}".replace(".", ",")
 
 
+def _transitions_section(data: RegionalReportData) -> str:
+    """From education to work: establishment after upper secondary, per programme and over cohorts."""
+    rows = data.transitions
+    if not rows:
+        return (
+            "<section><h2>Från utbildning till arbete</h2>"
+            + charts.no_data("Etableringsstatistiken från Skolverket är inte laddad för länet ännu.")
+            + "</section>"
+        )
+    cohort = rows[0][5]
+    bars = charts.horizontal_bars(
+        f"Etablerade och studerande 1 år efter examen, avgångsläsår {cohort}",
+        [row[0] for row in rows],
+        [
+            ("Etablerade på arbetsmarknaden (%)", [float(row[1] or 0) for row in rows]),
+            ("I fortsatta studier (%)", [float(row[2] or 0) for row in rows]),
+        ],
+        css_class="transitions",
+    )
+    cohorts = sorted({row[0] for row in data.transitions_trend})
+    by_series: dict[str, dict[str, float | None]] = {}
+    for cohort_label, programme, years_after, share in data.transitions_trend:
+        name = f"{programme}, {years_after} år efter"
+        by_series.setdefault(name, {})[cohort_label] = None if share is None else float(share)
+    trend = charts.lines(
+        "Andel etablerade efter avgångsläsår",
+        cohorts,
+        [(name, [values.get(c) for c in cohorts]) for name, values in sorted(by_series.items())],
+        css_class="transitions-trend",
+    )
+    hidden = sum(1 for row in rows if row[1] is None)
+    fastest = next((row for row in rows if row[1] is not None), None)
+    lead = (
+        f"Snabbast till arbete i länet går eleverna från {escape(fastest[0])}: {_decimal(fastest[1], 1)} % var "
+        "etablerade på arbetsmarknaden ett år efter examen."
+        if fastest
+        else ""
+    )
+    table_rows = "".join(
+        f"<tr><td>{escape(r[0])}</td><td>{r[3] if r[3] is not None else '–'}</td><td>{_decimal(r[1], 1) or '–'}</td>"
+        f"<td>{_decimal(r[2], 1) or '–'}</td><td>{_decimal(r[4], 1) or '–'}</td></tr>"
+        for r in rows
+    )
+    return f"""
+<section><h2>Från utbildning till arbete</h2>{bars}
+<p class="note">{lead} Andelar av ungdomarna som tog gymnasieexamen läsåret {escape(cohort)}, alla huvudmän
+(Skolverket, Etablering på arbetsmarknaden och fortsatta studier efter gymnasieskolan). Etablerad betyder
+förvärvsarbete över en viss inkomstnivå. Grupper som är för små för att redovisas visas inte
+({hidden} program i länet).</p>
+<table><thead><tr><th>Program</th><th>Antal</th><th>Etablerade %</th><th>Studerande %</th>
+<th>Förändring mot förra kullen (procentenheter)</th></tr></thead><tbody>{table_rows}</tbody></table>
+{trend}
+<p class="note">Yrkesprogram och högskoleförberedande program sammantagna, 1, 3 och 5 år efter examen.</p></section>"""
+
+
 def render_report(data: RegionalReportData, *, generated_at: datetime | None = None) -> str:
     """Return the report as one HTML document."""
     generated_at = generated_at or datetime.now(STOCKHOLM)
@@ -234,6 +296,7 @@ funktionsnedsättning, som inte publiceras som eget antal per kommun.</p></secti
 <section><h2>Utbildningsutbud</h2>{education}
 <p class="note">Platser i utbildningstillfällen med start {year} eller senare, per inriktning (SUN 2020, nivå 1).
 </p></section>{_skills_section(data)}"""
+    body += _transitions_section(data)
     return f"""<!DOCTYPE html>
 <html lang="sv"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -255,7 +318,8 @@ td, th {{ border-bottom: 1px solid #d5dbe1; padding: 0.2rem 0.6rem; text-align: 
 {generated_at:%Y-%m-%d %H:%M} ur Vägleds lager (schema mart)</p>
 {body}
 <footer class="note">Källor: Arbetsförmedlingen (platsannonser, arbetssökande, yrkesbarometer), utbildningsanordnarnas
-kataloger, SCB:s klassifikationer SSYK 2012 och SUN 2020. Metoden beskrivs i projektets README.</footer>
+kataloger, Skolverket (etablering efter gymnasieskolan), SCB:s klassifikationer SSYK 2012 och SUN 2020.
+Metoden beskrivs i projektets README.</footer>
 </body></html>
 """
 

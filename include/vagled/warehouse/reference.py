@@ -62,7 +62,27 @@ def reference_rows() -> dict[str, list[dict[str, object]]]:
         "education_level": read_reference("sun2020_levels"),
         # after the dimensions it references
         "education_occupation_match": read_reference("sun2020_ssyk2012_matching"),
+        "upper_secondary_programme": upper_secondary_programmes(),
     }
+
+
+def upper_secondary_programmes() -> list[dict[str, object]]:
+    """The upper-secondary programmes (upper_secondary_programmes.csv), aliases split into a list.
+
+    Raises:
+        ReferenceDataError: a SUN field is given without its source, or a code or name twice.
+    """
+    rows = []
+    for row in read_reference("upper_secondary_programmes"):
+        if row["sun_field_code"] and not row["sun_field_source"]:
+            raise ReferenceDataError(f"programme {row['programme_code']}: a SUN 2020 field needs its source")
+        aliases = [a.strip() for a in row["sheet_aliases"].split("|") if a.strip()]
+        rows.append({**row, "sheet_aliases": aliases})
+    for column in ("programme_code", "programme_name"):
+        values = [r[column] for r in rows]
+        if len(set(values)) != len(values):
+            raise ReferenceDataError(f"upper_secondary_programmes.csv: a {column} is used twice")
+    return rows
 
 
 # Tables whose reference file is the whole table: rows no longer in the file are deleted after the upsert.
