@@ -15,7 +15,8 @@ recent as (
     select *
     from mart.skill_demand_monthly
     where county_code = '03' and area_level = 'county'
-      and month > (select max(month) from mart.skill_demand_monthly) - interval '12 months'
+      -- the county's newest month: read from the grain index (county first), not a scan of every county
+      and month > (select max(month) from mart.skill_demand_monthly where county_code = '03') - interval '12 months'
 ),
 
 per_skill as (

@@ -10,7 +10,7 @@ with recent as (
     select *
     from mart.jobs_within_reach
     where county_code = '03' and municipality_code is not null
-      and month > (select max(month) from mart.jobs_within_reach) - interval '12 months'
+      and month > (select max(month) from mart.jobs_within_reach where county_code = '03') - interval '12 months'
 ),
 
 jobs as (

@@ -9,7 +9,8 @@ with jobs as (
         sum(j.ads_within_reach_part_time_or_apprenticeship)::integer as part_time_or_apprenticeship
     from mart.jobs_within_reach as j
     where j.county_code = %(county_code)s and j.municipality_code is not null
-      and j.month > (select max(month) from mart.jobs_within_reach) - interval '12 months'
+      and j.month > (select max(month) from mart.jobs_within_reach where county_code = %(county_code)s)
+          - interval '12 months'
     group by j.municipality_code
 ),
 

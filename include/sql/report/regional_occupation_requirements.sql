@@ -4,7 +4,8 @@ with recent_jobs as (
     select j.ssyk4, sum(j.vacancies) as vacancies
     from mart.jobs_within_reach as j
     where j.county_code = %(county_code)s and j.ssyk4 is not null
-      and j.month > (select max(month) from mart.jobs_within_reach) - interval '12 months'
+      and j.month > (select max(month) from mart.jobs_within_reach where county_code = %(county_code)s)
+          - interval '12 months'
     group by j.ssyk4
     order by vacancies desc, j.ssyk4
     limit %(occupations)s
@@ -22,7 +23,8 @@ skills as (
     from mart.skill_demand_monthly as d
     inner join recent_jobs as r using (ssyk4)
     where d.county_code = %(county_code)s and d.area_level = 'county'
-      and d.month > (select max(month) from mart.skill_demand_monthly) - interval '12 months'
+      and d.month > (select max(month) from mart.skill_demand_monthly where county_code = %(county_code)s)
+          - interval '12 months'
     group by d.ssyk4, d.skill_label
 )
 
