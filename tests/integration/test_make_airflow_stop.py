@@ -85,7 +85,7 @@ def test_sigterm_to_make_airflow_stops_every_component(airflow_db, tmp_path):
     )
     started: list = []
     try:
-        deadline = time.monotonic() + 240
+        deadline = time.monotonic() + 480
         while time.monotonic() < deadline and make.poll() is None:
             found = _components(make.pid)
             if set(found) == set(COMPONENTS) and _api_up(port):
