@@ -21,19 +21,23 @@ from reliability_support import check_invariants, last_batch_id, point_upstreams
 
 pytestmark = pytest.mark.e2e
 
-FEED = "jobseekers"
+# A feed whose periods hold disjoint rows (one statistics year each) that analysts may read in core;
+# the tests share one warehouse, so each uses years of its own.
+FEED = "kolada_key_figures"
+CORE_TABLE = "core.municipality_key_figure"
+MART = "municipality_profile"
 
 
-def _period(month: str) -> dict[str, str]:
-    year, mon = map(int, month.split("-"))
-    return {"period_start": f"{month}-01", "period_end": f"{year + (mon == 12)}-{mon % 12 + 1:02d}-01"}
+def _period(year: int) -> dict[str, str]:
+    """The period whose run loads statistics year `year` (a yearly run loads the year before it)."""
+    return {"period_start": f"{year + 1}-01-01", "period_end": f"{year + 2}-01-01"}
 
 
-def _extract_and_stage(month: str, run_id: str) -> int:
+def _extract_and_stage(year: int, run_id: str) -> int:
     from vagled.pipeline import tasks
 
     batch_id = tasks.extract(
-        FEED, data_interval_start=None, data_interval_end=None, params=_period(month), run_id=run_id
+        FEED, data_interval_start=None, data_interval_end=None, params=_period(year), run_id=run_id
     )["batch_id"]
     tasks.stage(FEED, batch_id)
     return batch_id
@@ -79,26 +83,26 @@ def test_every_feed_dag_allows_one_active_run():
 def test_two_publishes_of_one_feed_merge_one_after_the_other(isolated_warehouse, wh, upstreams):
     """Publish A is stopped inside its merge; publish B must wait for A's lock, not merge beside it."""
     since = last_batch_id(wh)
-    first, second = _extract_and_stage("2025-09", "run-a"), _extract_and_stage("2025-10", "run-b")
+    first, second = _extract_and_stage(2019, "run-a"), _extract_and_stage(2020, "run-b")
     code = f"from vagled.pipeline import tasks; import sys; tasks.publish({FEED!r}, int(sys.argv[1]))"
     with psycopg.connect(isolated_warehouse.url) as blocker:
         # inserts into core wait while this is held: A stops inside its merge, holding the feed's lock
-        blocker.execute("lock table core.jobseekers_monthly in share mode")
+        blocker.execute(f"lock table {CORE_TABLE} in share mode")
         run_a = subprocess.Popen([sys.executable, "-c", code, str(first)], env=os.environ.copy())
-        _wait_for(lambda: _waiting(wh, "insert into core.jobseekers_monthly"), "A inside its merge", [run_a])
+        _wait_for(lambda: _waiting(wh, f"insert into {CORE_TABLE}"), "A inside its merge", [run_a])
         run_b = subprocess.Popen([sys.executable, "-c", code, str(second)], env=os.environ.copy())
         _wait_for(lambda: _waiting(wh, "pg_advisory_xact_lock", "advisory"), "B waiting for A", [run_a, run_b])
         # B waits on the feed's lock, not on the table: it has not begun its merge
-        assert _waiting(wh, "insert into core.jobseekers_monthly") == 1
-        assert wh.execute("select count(*) from core.jobseekers_monthly").fetchone()[0] == 0
+        assert _waiting(wh, f"insert into {CORE_TABLE}") == 1
+        assert wh.execute(f"select count(*) from {CORE_TABLE}").fetchone()[0] == 0
         blocker.rollback()
     assert run_a.wait(timeout=120) == 0 and run_b.wait(timeout=120) == 0
     statuses = wh.execute(
         "select status, count(*) from audit.load_batch where batch_id in (%s, %s) group by 1", (first, second)
     ).fetchall()
     assert statuses == [("succeeded", 2)]
-    months = wh.execute("select count(distinct month) from core.jobseekers_monthly").fetchone()[0]
-    assert months == 2
+    years = wh.execute(f"select array_agg(distinct year order by year) from {CORE_TABLE}").fetchone()[0]
+    assert years == [2019, 2020]
     findings = check_invariants(wh, since=since)
     assert not findings.violations, findings.violations
 
@@ -110,8 +114,8 @@ def test_a_second_run_of_the_same_period_closes_the_first_and_only_one_publishes
     from vagled.pipeline import tasks
 
     since = last_batch_id(wh)
-    first = _extract_and_stage("2025-11", "run-a")
-    second = _extract_and_stage("2025-11", "run-b")
+    first = _extract_and_stage(2021, "run-a")
+    second = _extract_and_stage(2021, "run-b")
     with pytest.raises(AirflowFailException, match="failed"):
         tasks.publish(FEED, first)
     tasks.publish(FEED, second)
@@ -122,7 +126,7 @@ def test_a_second_run_of_the_same_period_closes_the_first_and_only_one_publishes
     )
     assert rows == {first: "failed", second: "succeeded"}
     loaded = wh.execute(
-        "select count(*) from core.jobseekers_monthly where month = '2025-11-01' and last_batch_id = %s", (second,)
+        f"select count(*) from {CORE_TABLE} where year = 2021 and last_batch_id = %s", (second,)
     ).fetchone()[0]
     assert loaded > 0
     findings = check_invariants(wh, since=since)
@@ -151,13 +155,13 @@ def test_marts_rebuild_while_a_load_commits_and_analysts_see_old_or_new_never_a_
     from vagled.marts import refresh_mart, refresh_marts
     from vagled.pipeline import tasks
 
-    tasks.publish(FEED, _extract_and_stage("2026-01", "marts-before"))
+    tasks.publish(FEED, _extract_and_stage(2022, "marts-before"))
     with isolated_warehouse.connect() as conn:
         refresh_marts(conn)
-    total = "select count(*), sum(jobseekers_min) from mart.jobseekers_monthly"
-    loaded = "select count(*) from core.jobseekers_monthly where month = '2026-02-01'"
+    total = f"select count(*), sum(value) from mart.{MART}"
+    loaded = f"select count(*) from {CORE_TABLE} where year = 2023"
     before = wh.execute(total).fetchone()
-    batch_id = _extract_and_stage("2026-02", "marts-after")
+    batch_id = _extract_and_stage(2023, "marts-after")
 
     seen_marts: set[tuple] = set()
     seen_core: set[int] = set()
@@ -177,7 +181,7 @@ def test_marts_rebuild_while_a_load_commits_and_analysts_see_old_or_new_never_a_
         try:
             with isolated_warehouse.connect() as conn:
                 while not stop.is_set():
-                    refresh_mart(conn, "jobseekers_monthly")
+                    refresh_mart(conn, MART)
         except BaseException as exc:
             errors.append(exc)
 
@@ -195,7 +199,7 @@ def test_marts_rebuild_while_a_load_commits_and_analysts_see_old_or_new_never_a_
             thread.join(timeout=120)
     assert not errors, errors
     with isolated_warehouse.connect() as conn:
-        refresh_mart(conn, "jobseekers_monthly")
+        refresh_mart(conn, MART)
     after = wh.execute(total).fetchone()
     assert after[0] == before[0] + published["loaded"] and after != before
     assert seen_marts == {before, after}, seen_marts
