@@ -3,15 +3,20 @@
 # AIRFLOW_VERSION and PYTHON_VERSION must match requirements.lock (a test checks it).
 ARG AIRFLOW_VERSION=3.3.2
 ARG PYTHON_VERSION=3.11
-FROM apache/airflow:${AIRFLOW_VERSION}-python${PYTHON_VERSION}
+# The image built on: the official Airflow image, as production pulls it. Where no image registry
+# is reachable, deploy/base-image.sh builds vagled-base:bookworm from Debian's packages with the
+# same contract (user airflow 50000:0, pip on PATH, Airflow's entrypoint):
+#   docker build --build-arg BASE_IMAGE=vagled-base:bookworm .
+ARG BASE_IMAGE=apache/airflow:${AIRFLOW_VERSION}-python${PYTHON_VERSION}
+FROM ${BASE_IMAGE}
 ARG AIRFLOW_VERSION
 
 # Folders that named volumes mount: a fresh volume takes their owner (the airflow user), so
 # every component can write there without running as root.
 USER root
-RUN mkdir -p /opt/airflow/auth /var/lib/vagled \
- && chown -R airflow:0 /opt/airflow/auth /var/lib/vagled \
- && chmod -R g+rwX /opt/airflow/auth /var/lib/vagled
+RUN mkdir -p /opt/airflow/auth /opt/airflow/logs /var/lib/vagled \
+ && chown -R airflow:0 /opt/airflow/auth /opt/airflow/logs /var/lib/vagled \
+ && chmod -R g+rwX /opt/airflow/auth /opt/airflow/logs /var/lib/vagled
 USER airflow
 
 # The package is installed in place (editable): it finds include/sql, include/reference, dags/

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: system-deps install demo test test-all lint airflow warehouse-start warehouse-stop lock bench bench-quick clean
+.PHONY: system-deps install demo test test-all test-stack lint airflow warehouse-start warehouse-stop lock bench bench-quick clean
 
 install: system-deps $(VENV)/.installed
 
@@ -40,6 +40,14 @@ test: install
 test-all: install
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# The production stack for real (docker-compose.yml on the host's network, tests/stack): the test
+# installs Docker's engine and Compose from Debian's packages when missing (deploy/docker-host.sh),
+# starts the engine if none runs (and stops it again), and builds every image from Debian's
+# packages (deploy/). Slow: part of `make test-all`, not of `make test`. Prints image size, build
+# time, time to healthy and memory.
+test-stack: install
+	$(BIN)/pytest tests/stack -s -ra
 
 lint: install
 	$(BIN)/ruff check .

@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import shutil
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -127,8 +128,20 @@ def _cmd_airflow_ui(args: argparse.Namespace) -> int:
         password_path.chmod(0o600)
     print(f"Airflow UI: http://{API_HOST}:{API_PORT}   login: {ADMIN_USER} / {passwords[ADMIN_USER]}", flush=True)
     print(f"(the password is kept in {password_path}; stop with Ctrl-C)", flush=True)
-    args.airflow_args = ["standalone"]
-    return _cmd_airflow(args)
+    from vagled.airflow_env import apply_airflow_environment
+    from vagled.supervise import run_group
+
+    apply_airflow_environment()
+    airflow = shutil.which("airflow", path=str(Path(sys.executable).parent)) or shutil.which("airflow")
+    if airflow is None:
+        print("airflow is not installed in this environment: run `make install`", file=sys.stderr)
+        return 2
+    # `airflow standalone` starts its components as `airflow ...` from PATH: put this venv first.
+    os.environ["PATH"] = os.pathsep.join([str(Path(airflow).parent), os.environ.get("PATH", "")])
+    # Supervised rather than exec'd: standalone stops its components on Ctrl-C only, so a SIGTERM
+    # must reach it as one and nothing it started may outlive it (vagled.supervise).
+    code = run_group([airflow, "standalone"])
+    return 0 if code in (128 + signal.SIGINT, 128 + signal.SIGTERM, 128 + signal.SIGHUP) else code
 
 
 def _airflow_db_with_pools() -> None:

@@ -161,7 +161,8 @@ def test_every_variable_is_in_env_example_and_documented(compose_text, env_examp
             assert name in readme, f"${{{name}}} is not documented in README.md"
         if op in (":?", "?"):
             assert env_example[name][1], f"{name} is required: .env.example must set it"
-    stale = set(env_example) - set(used)
+    # COMPOSE_* are Compose's own settings (the project name), not the file's variables.
+    stale = {name for name in set(env_example) - set(used) if not name.startswith("COMPOSE_")}
     assert not stale, f".env.example has variables docker-compose.yml never uses: {sorted(stale)}"
 
 
@@ -221,7 +222,9 @@ def test_dockerfile_matches_the_lock_and_copies_what_exists():
     python_version = re.search(r"--python-version (\S+)", lock)[1]
     assert re.search(rf"^ARG AIRFLOW_VERSION={re.escape(airflow_pin)}$", text, re.M), "Dockerfile's Airflow != lock"
     assert re.search(rf"^ARG PYTHON_VERSION={re.escape(python_version)}$", text, re.M), "Dockerfile's Python != lock"
-    assert "FROM apache/airflow:${AIRFLOW_VERSION}-python${PYTHON_VERSION}" in text
+    # The base is a build argument; by default the official image production pulls.
+    assert "ARG BASE_IMAGE=apache/airflow:${AIRFLOW_VERSION}-python${PYTHON_VERSION}" in text
+    assert re.search(r"^FROM \$\{BASE_IMAGE\}$", text, re.M)
     assert "--constraint requirements.lock" in text
     copied: set[str] = set()
     for line in text.splitlines():
@@ -253,3 +256,31 @@ def test_init_service_runs_commands_that_exist(compose):
     for step in steps[1:]:
         args = parser.parse_args(step.split()[1:])
         assert callable(args.func)
+
+
+HOST_NETWORK = REPO_ROOT / "docker-compose.host-network.yml"
+
+
+def test_project_name_comes_from_env_example(compose, env_example):
+    # Debian's Compose 1.29 rejects a top-level `name`: .env names the project for both versions.
+    assert "name" not in compose
+    assert env_example["COMPOSE_PROJECT_NAME"] == ("vagled", True)
+
+
+def test_host_network_override_puts_every_service_on_the_host_network(compose):
+    import yaml
+
+    override = yaml.safe_load(HOST_NETWORK.read_text())
+    errors = sorted(_validator().iter_errors(override), key=lambda e: list(e.path))
+    assert not errors, [f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors]
+    assert set(override["services"]) == set(compose["services"])
+    for name, service in override["services"].items():
+        assert service["network_mode"] == "host", name
+    # Registry images are replaced by the Debian-built ones; the project's image stays.
+    for name in ("airflow-db", "warehouse", "redis"):
+        assert override["services"][name]["image"].startswith("${VAGLED_"), name
+    # Secrets still come from .env only: every one is a ${VAR:?...} reference.
+    text = "\n".join(line for line in HOST_NETWORK.read_text().splitlines() if not line.lstrip().startswith("#"))
+    for match in INTERPOLATION.finditer(text):
+        if SECRET_KEY.search(match["name"]):
+            assert match["op"] == ":?", match["name"]
