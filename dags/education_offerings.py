@@ -1,27 +1,32 @@
 """
 ### education_offerings
 
-The education offerings of the area's providers (connection `education_offerings`,
-`GET v1/offerings?lan=03,04,05,18,19&as_of=YYYY-MM-DD&page=N&size=500`): upper-secondary
-programmes, Komvux courses, yrkeshögskola programmes, folkhögskola courses and university
-programmes, each with provider (type, municipality), programme or course code and name, SUN 2020
-field and level, start and end, pace, distance or on-site, municipality and places.
+The education on offer in the area, from two real sources:
 
-- **Schedule:** weekly, Mondays 05:00 Europe/Stockholm; a run loads the complete catalogue as of
-  the end of its interval (a short or empty page fails the run, so a batch is always a full
-  snapshot). Offerings that reappear with changes are updated; those no longer listed are closed
-  (`closed_on`), never deleted.
+- Skolverket's Planned Educations API v3 (connection `education_offerings`,
+  `GET planned-educations/v3/adult-education-events` and `/education-events` per area municipality,
+  HAL+JSON, 0-based pages to the last): komvux, sfi, YH, university, folkhögskola and upper
+  secondary events, with start, semester, pace, distance and application deadline. It gives no SUN
+  code and no places: those stay NULL (docs/upstreams/skolverket.md).
+- MYH's "Resultat ansökningsomgång" workbook per application round (connection `myh_results`,
+  rounds in `include/reference/myh_rounds.toml`): granted YH programmes with their SUN 2020 field,
+  granted places (once per programme) and municipalities (docs/upstreams/myh.md). A Skolverket YH
+  event that is the same education points to its MYH programme (`same_as_offering_id`).
+
+- **Schedule:** weekly, Mondays 05:00 Europe/Stockholm; a run loads Skolverket's complete listing
+  as it stands (a short page fails the run, so a batch is always a full snapshot) and the configured
+  MYH rounds. Offerings that reappear with changes are updated; those no longer listed are closed
+  (`closed_on`), never deleted, each source closing only its own.
 - **Writes:** raw.landed_payload, staging.education_offering, quarantine.record,
-  core.education_provider, core.education_offering, audit.load_batch; emits
-  `vagled://warehouse/core/education_offering`.
-- **Validation:** expectations/education_offerings.json (SUN 2020 field and level and municipality
-  in the reference dimensions, known provider types, pace 1-100, places 0-5000, no identity
-  numbers); above 20 % quarantined the batch is rejected. A renamed field rejects the batch whole.
-- **Rerun / backfill:** rerunning a week changes nothing unless the catalogue changed. A manual run
-  needs params `period_start`/`period_end` (the catalogue as of `period_end` is loaded), e.g.
-  `2026-08-17` and `2026-08-24`. `airflow backfill create --dag-id education_offerings --from-date
-  2026-06-01 --to-date 2026-09-01` loads every week; weeks may run in any order: an older snapshot
-  never undoes a newer one.
+  core.education_provider, core.education_offering, core.education_offering_municipality,
+  audit.load_batch (one batch per source); emits `vagled://warehouse/core/education_offering`.
+- **Validation:** expectations/education_offerings.json (municipality, SUN field and level in the
+  reference dimensions where given, known provider types, pace 1-100, places 0-5000, no identity
+  numbers, every MYH municipality name mapped); above 20 % quarantined a batch is rejected. A renamed
+  field or a missing column rejects the batch whole.
+- **Rerun / backfill:** rerunning changes nothing unless a source changed. Neither source serves a
+  past catalogue: a run loads what they list today; `period_start`/`period_end` only date the
+  snapshot (e.g. `2026-08-17` and `2026-08-24`).
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ from vagled.pipeline.dag_tasks import load_path
 )
 def education_offerings():
     load_path("education_offerings", asset_uri=EDUCATION_OFFERINGS, name="offerings")
+    load_path("myh_programmes", asset_uri=EDUCATION_OFFERINGS, name="myh")
 
 
 education_offerings()

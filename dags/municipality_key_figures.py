@@ -3,15 +3,17 @@
 
 Key figures for every municipality of the area, per year (and month), indicator and gender:
 
-- from Kolada (connection `kolada`, `GET v2/data/kpi/<ids>/municipality/<codes>/year/<years>`,
-  every page via `next_page`): employment rate 20-64, share with post-secondary education, Komvux
-  participants, upper-secondary completion within 4 years, newly arrived in the establishment
-  programme; a value Kolada withholds is kept as null with its status;
-- from SCB PxWebApi v1 (connection `scb_pxweb`, POST table queries): population (yearly) and
-  employment (monthly), queries split below SCB's cell limit and at most 30 calls per 10 seconds.
+- from Kolada API v3 (connection `kolada`, `GET v3/data/kpi/<ids>/municipality/<codes>/year/<years>`
+  in requests of at most 25 ids and 25 years, every page via `next_url`): inhabitants, employment
+  rate 20-64, share with post-secondary education, upper-secondary completion within 4 years (the
+  verified KPIs); a value Kolada withholds is kept as null with its status, one it flags `isdeleted`
+  as null with status `deleted`;
+- from SCB PxWebApi 2.0 (connection `scb_pxweb`, limits from `/config`, json-stat2 queries to
+  TAB638 by the municipality codelist): population, total and by sex. A year the table does not have
+  yet is written in the batch's notes and the log ("2025 not published in TAB638").
 
 Which KPIs, tables and content codes are loaded is configuration:
-`include/reference/municipality_key_figures.toml`.
+`include/reference/municipality_key_figures.toml` (docs/upstreams/kolada.md, docs/upstreams/scb.md).
 
 - **Schedule:** monthly (1st); a run loads the statistics year before each year its period
   touches (figures for a year are published during the next), so the 2026 runs keep 2025 up to

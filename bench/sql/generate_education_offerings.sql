@@ -31,7 +31,7 @@ intakes as (
 insert into core.education_offering (
     offering_id, offering_code, offering_name, provider_id, sun_field_code, education_level,
     municipality_code, start_date, end_date, pace_percent, is_distance, places,
-    first_seen_on, last_seen_on, first_batch_id, last_batch_id
+    first_seen_on, last_seen_on, first_batch_id, last_batch_id, source
 )
 select
     'bench-' || i.n,
@@ -49,6 +49,7 @@ select
     i.start_date - 120,
     i.start_date - 1,
     %(batch_id)s,
-    %(batch_id)s
+    %(batch_id)s,
+    case when pr.provider_type = 'yrkeshogskola' then 'myh' else 'skolverket' end
 from intakes as i
 inner join core.education_provider as pr on pr.provider_id = i.provider_id

@@ -29,6 +29,7 @@ UPSTREAM_CONN_IDS = (
     "kolada",
     "scb_pxweb",
     "education_offerings",
+    "myh_results",
     "municipal_files",
 )
 

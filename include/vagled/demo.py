@@ -43,11 +43,9 @@ DEMO_RUN_CONF: dict[str, tuple[dict | None, ...]] = {
     "employment_agency_outlook": ({"period_start": "2025-01-01", "period_end": "2027-01-01"},),
     "municipality_key_figures": ({"years": "2023-2025"},),
     "municipality_files": ({"period_start": "2026-09-01", "period_end": "2026-10-01"},),
-    # a year's snapshots apart, so that both years have intakes to compare with their vacancies
-    "education_offerings": (
-        {"period_start": "2025-10-13", "period_end": "2025-10-20"},
-        {"period_start": "2026-10-19", "period_end": "2026-10-26"},
-    ),
+    # Skolverket lists today's catalogue and MYH the 2024 and 2025 rounds (intakes in 2025 and 2026):
+    # one snapshot holds both years' supply
+    "education_offerings": ({"period_start": "2026-10-19", "period_end": "2026-10-26"},),
 }
 
 # DAGs that need no upstream connection.

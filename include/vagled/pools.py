@@ -78,7 +78,8 @@ UPSTREAM_POOLS: tuple[UpstreamPool, ...] = (
         1,
         "SCB allows 30 calls per 10 s per client IP; the slots share that budget (limiter per task)",
     ),
-    UpstreamPool("education_offerings", 2, "paged catalogue; two readers at once"),
+    UpstreamPool("education_offerings", 2, "Skolverket's paged listings, per municipality; two readers at once"),
+    UpstreamPool("myh_results", 1, "a few published workbooks; one download at a time"),
     UpstreamPool("municipal_files", 4, "52 municipalities' drops on one file server: four downloads at once"),
 )
 
@@ -91,6 +92,7 @@ FEED_UPSTREAM: dict[str, str] = {
     "kolada_key_figures": "kolada",
     "scb_key_figures": "scb_pxweb",
     "education_offerings": "education_offerings",
+    "myh_programmes": "myh_results",
     "municipal_komvux": "municipal_files",
     "municipal_programmes": "municipal_files",
 }

@@ -20,6 +20,7 @@ EXTRACT_UPSTREAM = {
     ("municipality_key_figures", "extract_scb"): "scb_pxweb",
     ("municipality_files", "load_files.extract_files"): "municipal_files",
     ("education_offerings", "extract_offerings"): "education_offerings",
+    ("education_offerings", "extract_myh"): "myh_results",
 }
 
 

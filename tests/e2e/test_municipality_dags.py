@@ -183,8 +183,8 @@ def test_key_figures_from_kolada_and_scb_load_reconcile_and_rerun_as_a_no_op(
 
     sim = feedsim_factory()
     _point_upstreams_at(sim, monkeypatch)
-    # Small Kolada pages, so that the run must follow next_page.
-    config = {**key_figures.config(), "kolada": {**key_figures.config()["kolada"], "per_page": 100}}
+    # Small Kolada pages, so that the run must follow next_url.
+    config = {**key_figures.config(), "kolada": {**key_figures.config()["kolada"], "per_page": 30}}
     monkeypatch.setattr(key_figures, "config", lambda: config)
     dag = _dag("municipality_key_figures")
     conf = {"period_start": "2025-06-01", "period_end": "2025-07-01"}  # loads the statistics year 2024
@@ -194,8 +194,12 @@ def test_key_figures_from_kolada_and_scb_load_reconcile_and_rerun_as_a_no_op(
         "select b.batch_id, count(p.*) from audit.load_batch b join raw.landed_payload p using (batch_id)"
         " where b.feed = 'kolada_key_figures' group by 1 order by 1 desc limit 1"
     ).fetchone()
-    kolada_values = 5 * 52  # five KPIs, 52 municipalities, one year
-    assert kolada_parts == -(-kolada_values // 100)
+    kpis = len(key_figures.kolada_kpis())
+    assert kpis == 4  # the verified ones
+    # 52 municipalities in requests of at most 25: three queries, each paged by 30 values
+    per_query = [kpis * n for n in (25, 25, 2)]
+    assert kolada_parts == sum(-(-n // 30) for n in per_query) == 9
+    kolada_values = kpis * 52
     rows = warehouse_conn.execute(
         "select i.source, count(*), count(distinct k.municipality_code), count(*) filter (where k.value is null)"
         " from core.municipality_key_figure k join core.key_figure_indicator i using (indicator_code)"
@@ -203,16 +207,27 @@ def test_key_figures_from_kolada_and_scb_load_reconcile_and_rerun_as_a_no_op(
     ).fetchall()
     stats = {source: (n, municipalities, missing) for source, n, municipalities, missing in rows}
     assert stats["kolada"][0] == kolada_values * 3 and stats["kolada"][1] == 52
-    # population (T, K, M) yearly + two employment contents x 12 months x (T, K, M)
-    assert stats["scb"][0] == 52 * 3 + 52 * 2 * 12 * 3 and stats["scb"][1] == 52
+    assert stats["scb"][0] == 52 * 3 and stats["scb"][1] == 52  # population T, K, M
     withheld = warehouse_conn.execute(
         "select count(*) from core.municipality_key_figure where value is null and status is null"
     ).fetchone()[0]
     assert withheld == 0
     indicators = {r[0] for r in warehouse_conn.execute("select indicator_code from core.key_figure_indicator")}
     assert set(key_figures.indicator_codes()) <= indicators
+    assert {"komvux_participants", "newly_arrived_establishment"}.isdisjoint(indicators)  # unverified ids
     assert _unreconciled(warehouse_conn) == []
-    # SCB's limits were never hit: no 429 or 403 from feedsim's SCB
+    # Kolada's inhabitants (N01951) and SCB's population (TAB638) agree for every municipality
+    disagree = warehouse_conn.execute(
+        "select k.municipality_code, k.value, s.value from core.municipality_key_figure k"
+        " join core.municipality_key_figure s using (municipality_code, year, month, gender)"
+        " where k.indicator_code = 'inhabitants' and s.indicator_code = 'population' and k.gender = 'T'"
+        " and k.year = 2024 and k.value is distinct from s.value"
+    ).fetchall()
+    compared = warehouse_conn.execute(
+        "select count(*) from core.municipality_key_figure where indicator_code = 'inhabitants'"
+        " and gender = 'T' and year = 2024 and value is not null"
+    ).fetchone()[0]
+    assert compared == 52 and disagree == []
     scb_batch_parts = warehouse_conn.execute(
         "select max((request_params->>'cells')::int) from raw.landed_payload p join audit.load_batch b"
         " using (batch_id) where b.feed = 'scb_key_figures'"
@@ -228,3 +243,21 @@ def test_key_figures_from_kolada_and_scb_load_reconcile_and_rerun_as_a_no_op(
             "select max(batch_id) from audit.load_batch where feed = 'kolada_key_figures' and status = 'succeeded'"
         ).fetchone()[0]
     )
+
+
+def test_a_year_scb_has_not_published_is_reported_in_the_batch_and_the_log(
+    airflow_db, feedsim_factory, warehouse_conn, monkeypatch, caplog
+):
+    import logging
+
+    sim = feedsim_factory(now="2026-02-01T00:00:00")  # TAB638 holds 2024, not yet 2025
+    _point_upstreams_at(sim, monkeypatch)
+    with caplog.at_level(logging.WARNING):
+        run = _dag("municipality_key_figures").test(run_conf={"years": [2024, 2025]})
+    assert run.state == "success"
+    status, notes, loaded = warehouse_conn.execute(
+        "select status, notes, loaded from audit.load_batch where feed = 'scb_key_figures'"
+        " order by batch_id desc limit 1"
+    ).fetchone()
+    assert status == "succeeded" and notes == "2025 not published in TAB638" and loaded == 52 * 3
+    assert "2025 not published in TAB638" in caplog.text

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from vagled.feedsim import jobtech
-from vagled.feedsim.common import STOCKHOLM, local_str
+from vagled.feedsim.common import STOCKHOLM, local_str, reference
 
 pytestmark = pytest.mark.integration
 
@@ -287,132 +287,165 @@ def test_af_outlook(feedsim):
     assert nurses["bedomning"] in ("stor brist", "mycket stor brist")
 
 
-def test_kolada_value_structure_and_paging(feedsim):
+def test_kolada_v3_value_structure_and_next_url_paging(feedsim):
     base = feedsim.base_url("kolada")
-    url = f"{base}/v2/data/kpi/N00914,N01951/municipality/0380,1880,1980,0512/year/2020,2021,2022,2023"
+    url = f"{base}/v3/data/kpi/N00914,N01951/municipality/0380,1880,1980,0512/year/2020,2021,2022,2023"
     seen, pages = [], 0
     next_url: str | None = url + "?per_page=5"
     while next_url:
         body = requests.get(next_url, timeout=10).json()
         pages += 1
-        assert body["count"] == len(body["values"])
+        assert body["count"] == len(body["values"]) <= 5  # the count of this page, not a total
+        assert "next_page" not in body and ("previous_url" in body) == (pages > 1)
         for value in body["values"]:
             assert set(value) == {"kpi", "municipality", "period", "values"}
             assert [v["gender"] for v in value["values"]] == ["T", "K", "M"]
             for v in value["values"]:
-                assert set(v) == {"count", "gender", "status", "value"}
+                assert set(v) == {"count", "gender", "status", "value", "isdeleted"}
                 assert (v["value"] is None) == (v["status"] != "")
             seen.append((value["kpi"], value["municipality"], value["period"]))
-        next_url = body.get("next_page")
+        next_url = body.get("next_url")
         assert pages <= 10
     assert pages == 7 and len(seen) == 32 == len(set(seen))
-    meta = requests.get(f"{base}/v2/kpi/N00914", timeout=10).json()["values"][0]
-    assert meta["is_divided_by_gender"] == 1 and "Förvärvsarbetande" in meta["title"]
-    munis = requests.get(f"{base}/v2/municipality", params={"title": "Örebro"}, timeout=10).json()["values"]
+    meta = requests.get(f"{base}/v3/kpi/N00914", timeout=10).json()["values"][0]
+    assert meta["is_divided_by_gender"] is True and "Förvärvsarbetande" in meta["title"]
+    munis = requests.get(f"{base}/v3/municipality", params={"title": "Örebro"}, timeout=10).json()["values"]
     assert {"id": "1880", "title": "Örebro", "type": "K"} in munis
+    # v2 is gone; more than 25 ids in one request is refused
+    assert requests.get(url.replace("/v3/", "/v2/"), timeout=10).status_code == 410
+    many = ",".join(str(y) for y in range(1990, 2016))
+    assert requests.get(f"{base}/v3/data/kpi/N00914/municipality/0380/year/{many}", timeout=10).status_code == 400
 
 
-def test_scb_pxweb_query_and_metadata(feedsim):
-    url = f"{feedsim.base_url('scb_pxweb')}/OV0104/v1/doris/sv/ssd/BE/BE0101/BE0101A/BefolkningNy"
-    query = {
-        "query": [
-            {"code": "Region", "selection": {"filter": "vs:RegionKommun07", "values": ["0380", "1880", "0330"]}},
-            {"code": "ContentsCode", "selection": {"filter": "item", "values": ["BE0101N1"]}},
-            {"code": "Tid", "selection": {"filter": "item", "values": ["2001", "2023"]}},
-        ],
-        "response": {"format": "json"},
-    }
-    body = requests.post(url, json=query, timeout=10).json()
-    assert [c["code"] for c in body["columns"]] == ["Region", "Tid", "BE0101N1"]
-    assert [c["type"] for c in body["columns"]] == ["d", "t", "c"]
-    assert body["comments"] == [] and body["metadata"]
-    data = {tuple(row["key"]): row["values"] for row in body["data"]}
-    assert data[("0330", "2001")] == [".."]  # Knivsta did not exist yet
-    assert all(isinstance(v, str) for values in data.values() for v in values)
-    assert 200_000 < int(data[("0380", "2023")][0]) < 300_000
-    meta = requests.get(url, timeout=10).json()
-    assert {v["code"] for v in meta["variables"]} == {"Region", "Civilstand", "Alder", "Kon", "ContentsCode", "Tid"}
-    employment = f"{feedsim.base_url('scb_pxweb')}/OV0104/v1/doris/sv/ssd/AM/AM0210/AM0210A/ArbStatusM"
-    months = next(v for v in requests.get(employment, timeout=10).json()["variables"] if v["code"] == "Tid")["values"]
-    body = requests.post(
-        employment,
-        json={
-            "query": [
-                {"code": "Region", "selection": {"filter": "item", "values": ["19"]}},
-                {"code": "ContentsCode", "selection": {"filter": "item", "values": ["AM0210A1", "AM0210A2"]}},
-                {"code": "Tid", "selection": {"filter": "top", "values": ["3"]}},
-            ],
-            "response": {"format": "json"},
-        },
+def test_kolada_flags_a_few_values_deleted(feedsim):
+    base = feedsim.base_url("kolada")
+    munis = ",".join(m.code for m in reference().area_municipalities[:25])
+    body = requests.get(f"{base}/v3/data/kpi/N00914,N01982/municipality/{munis}/year/2020,2021,2022,2023", timeout=10)
+    flags = [v["isdeleted"] for e in body.json()["values"] for v in e["values"]]
+    assert any(flags) and sum(flags) < len(flags) / 10
+
+
+def test_scb_pxweb_2_config_metadata_and_json_stat2(feedsim):
+    base = f"{feedsim.base_url('scb_pxweb')}/api/v2"
+    config = requests.get(f"{base}/config", timeout=10).json()
+    assert (config["maxDataCells"], config["maxCallsPerTimeWindow"], config["timeWindow"]) == (150_000, 30, 10)
+    tables = requests.get(f"{base}/tables", params={"query": "folkmängden"}, timeout=10).json()["tables"]
+    assert [t["id"] for t in tables] == ["TAB638"] and tables[0]["lastPeriod"] == "2025"
+    meta = requests.get(f"{base}/tables/TAB638/metadata", params={"outputFormat": "json-stat2"}, timeout=10).json()
+    assert meta["id"] == ["Region", "Civilstand", "Alder", "Kon", "ContentsCode", "Tid"]
+    selection = [
+        {"variableCode": "Region", "valueCodes": ["0380", "0330"], "codelist": "vs_RegionKommun07"},
+        {"variableCode": "ContentsCode", "valueCodes": ["BE0101N1"]},
+        {"variableCode": "Tid", "valueCodes": ["2001", "2023"]},
+    ]
+    response = requests.post(
+        f"{base}/tables/TAB638/data",
+        params={"lang": "sv", "outputFormat": "json-stat2"},
+        json={"selection": selection},
         timeout=10,
-    ).json()
-    assert [row["key"][1] for row in body["data"]] == months[-3:]
+    )
+    body = response.json()
+    assert body["class"] == "dataset" and body["id"] == ["Region", "ContentsCode", "Tid"] and body["size"] == [2, 1, 2]
+    assert body["dimension"]["Region"]["category"]["index"] == {"0380": 0, "0330": 1}
+    # row-major, the last dimension fastest: Uppsala 2001, Uppsala 2023, Knivsta 2001, Knivsta 2023
+    assert body["value"][2] is None and body["status"] == {"2": ".."}  # Knivsta did not exist yet
+    assert 200_000 < body["value"][1] < 300_000
+    # a county is not in the municipality codelist; the old v1 path is gone
+    selection[0]["valueCodes"] = ["03"]
+    refused = requests.post(
+        f"{base}/tables/TAB638/data?outputFormat=json-stat2", json={"selection": selection}, timeout=10
+    )
+    assert refused.status_code == 400 and refused.headers["Content-Type"].startswith("application/problem+json")
+    assert set(refused.json()) >= {"type", "title", "status"}
+    assert requests.get(f"{feedsim.base_url('scb_pxweb')}/OV0104/v1/doris/sv/ssd/", timeout=10).status_code == 404
 
 
-def test_scb_too_many_cells_is_403(feedsim):
-    url = f"{feedsim.base_url('scb_pxweb')}/OV0104/v1/doris/sv/ssd/BE/BE0101/BE0101A/BefolkningNy"
-    everything = {
-        "query": [
-            {"code": code, "selection": {"filter": "all", "values": ["*"]}}
-            for code in ("Region", "Civilstand", "Alder", "Kon")
-        ]
-        + [
-            {"code": "ContentsCode", "selection": {"filter": "item", "values": ["BE0101N1"]}},
-            {"code": "Tid", "selection": {"filter": "item", "values": ["2023"]}},
-        ],
-        "response": {"format": "json"},
-    }
-    response = requests.post(url, json=everything, timeout=10)
-    assert response.status_code == 403 and "150000" in response.text
+def test_scb_too_many_cells_is_a_403_problem(feedsim):
+    url = f"{feedsim.base_url('scb_pxweb')}/api/v2/tables/TAB638/data?outputFormat=json-stat2"
+    everything = [{"variableCode": c, "valueCodes": ["*"]} for c in ("Region", "Civilstand", "Alder", "Kon")]
+    everything += [
+        {"variableCode": "ContentsCode", "valueCodes": ["BE0101N1"]},
+        {"variableCode": "Tid", "valueCodes": ["2023"]},
+    ]
+    response = requests.post(url, json={"selection": everything}, timeout=10)
+    assert response.status_code == 403 and response.json()["title"] == "Forbidden" and "150000" in response.text
 
 
 def test_scb_rate_limit_429_after_30_calls_in_10_seconds(feedsim_factory):
     sim = feedsim_factory()
-    url = f"{sim.base_url('scb_pxweb')}/OV0104/v1/doris/sv/ssd/"
+    url = f"{sim.base_url('scb_pxweb')}/api/v2/config"
     statuses = [requests.get(url, timeout=10).status_code for _ in range(31)]
     assert statuses[:30] == [200] * 30 and statuses[30] == 429
 
 
-def test_education_offerings_paging_terminates(feedsim):
-    base = f"{feedsim.base_url('education_offerings')}/v1/offerings"
-    ids, page = [], 1
+SKOLVERKET_MEDIA = "application/vnd.skolverket.plannededucations.api.v3.hal+json"
+
+
+def test_skolverket_hal_json_paging_0_based_with_a_size_cap(feedsim):
+    base = f"{feedsim.base_url('education_offerings')}/planned-educations/v3/adult-education-events"
+    headers = {"Accept": SKOLVERKET_MEDIA}
+    ids, page = [], 0
     while True:
-        body = requests.get(base, params={"lan": "19", "page": page, "size": 40}, timeout=10).json()
-        ids += [o["id"] for o in body["offerings"]]
-        if not body["offerings"] or page * body["size"] >= body["total"]:
+        response = requests.get(
+            base, params={"geographicalAreaCode": "0380", "page": page, "size": 500}, headers=headers, timeout=10
+        )
+        assert response.headers["Content-Type"] == SKOLVERKET_MEDIA
+        body = response.json()["body"]
+        assert body["page"]["size"] == 50 and body["page"]["number"] == page  # the cap, not the asked 500
+        ids += [e["educationEventId"] for e in body["_embedded"]["listedAdultEducationEvents"]]
+        assert ("next" in body["_links"]) == (page + 1 < body["page"]["totalPages"])
+        if page + 1 >= body["page"]["totalPages"]:
             break
         page += 1
-        assert page < 50
-    assert len(ids) == body["total"] == len(set(ids)) > 40
-    record = requests.get(base, params={"lan": "19", "size": 1}, timeout=10).json()["offerings"][0]
-    assert {
-        "provider",
-        "code",
-        "name",
-        "sun2020",
-        "education_level",
-        "municipality_code",
-        "start_date",
-        "pace_percent",
-        "distance",
-        "places",
-    } <= set(record)
-    assert record["provider"]["type"] in {"gymnasieskola", "komvux", "yrkeshogskola", "folkhogskola", "universitet"}
-    assert len(record["sun2020"]) == 4  # the most detailed SUN 2020 level
+    assert len(ids) == body["page"]["totalElements"] == len(set(ids)) > 0
+    assert requests.get(base, headers={"Accept": "application/xml"}, timeout=10).status_code == 406
+    assert requests.get(f"{feedsim.base_url('education_offerings')}/v1/offerings", timeout=10).status_code == 404
 
 
-def test_education_offerings_change_week_by_week(feedsim):
-    base = f"{feedsim.base_url('education_offerings')}/v1/offerings"
+def test_skolverket_events_carry_the_real_quirks_and_no_sun_or_places(feedsim):
+    base = f"{feedsim.base_url('education_offerings')}/planned-educations/v3"
+    events = []
+    for code in ("0380", "1880", "0580", "1980", "0484"):
+        for endpoint in ("adult-education-events", "education-events"):
+            body = requests.get(
+                f"{base}/{endpoint}", params={"geographicalAreaCode": code, "size": 50}, timeout=10
+            ).json()
+            for items in body["body"]["_embedded"].values():
+                events += items
+    assert all("sun2020" not in e and "places" not in e for e in events)
+    assert any(e["titleSv"].startswith("<![CDATA[") for e in events)
+    assert any(e["paceOfStudy"] == "null" for e in events) and all(isinstance(e["paceOfStudy"], str) for e in events)
+    deadlines = {
+        e["lastApplicationDate"][19:] or "none" for e in events if not e["lastApplicationDate"].startswith("2099")
+    }
+    assert deadlines == {"+02:00", "none"} and any(e["lastApplicationDate"] == "2099-12-31T00:00:00" for e in events)
+    assert any(e["startDate"] is None and e["semesterStart"] is None for e in events)
+    assert any(e["startDate"] is None and e["semesterStart"] for e in events)
+    detail = requests.get(f"{base}/adult-education-events/{events[0]['educationEventId']}", timeout=10).json()["body"]
+    assert detail["geographicalAreaCode"] is None
 
-    def week(as_of: str) -> dict[str, dict]:
-        body = requests.get(base, params={"lan": "05", "size": 500, "as_of": as_of}, timeout=10).json()
-        assert body["total"] <= 500
-        return {o["id"]: o for o in body["offerings"]}
 
-    first, later = week("2026-09-07"), week("2026-10-26")
-    assert set(first) - set(later) and set(later) - set(first)  # some disappear, some appear
-    assert any(first[i] != later[i] for i in set(first) & set(later))  # some reappear changed
-    assert week("2026-09-07") == first
+def test_myh_workbook_in_its_real_layout(feedsim):
+    from openpyxl import load_workbook
+
+    base = feedsim.base_url("myh_results")
+    response = requests.get(f"{base}/download/resultat-ansokningsomgang-2025.xlsx", timeout=30)
+    assert response.status_code == 200 and response.content.startswith(b"PK")
+    book = load_workbook(io.BytesIO(response.content), read_only=True)
+    assert book.sheetnames == ["Innehållsförteckning", "Definitioner", "Tabell 1", "Tabell 2", "Tabell 3", "Tabell 4"]
+    rows = list(book["Tabell 3"].iter_rows(values_only=True))
+    header = rows[5]  # on row 6
+    assert header[:6] == ("Utbildningsområde", "SUN5 inriktning", "SUN5 inriktning namn", "Utbildningsnamn", "Beslut",
+                          "Diarienummer")  # fmt: skip
+    assert {"Kommun", "YH-poäng", "Studieform", "Beviljade platser totalt"} <= set(header)
+    assert "ansökningsår 2025 med beslutsår 2026" in rows[2][0]
+    column = {name: header.index(name) for name in header}
+    assert {row[column["Beslut"]] for row in rows[6:]} == {"Beviljad", "Avslag"}
+    several = [row for row in rows[6:] if row[column["Kommun"]] == "Flera kommuner"]
+    table4 = list(book["Tabell 4"].iter_rows(values_only=True))
+    names = [row[table4[5].index("Kommun")] for row in table4[6:]]
+    assert several and names and any(n != n.rstrip() for n in names)
+    assert requests.get(f"{base}/download/resultat-ansokningsomgang-2026.xlsx", timeout=10).status_code == 404
 
 
 def test_municipal_files_formats_vary_by_municipality(feedsim):
@@ -454,15 +487,17 @@ def test_same_seed_same_bytes_other_seed_other_bytes(feedsim_factory):
         ("jobtech_historical", "/annonser/historiska/2019.jsonl"),
         ("af_statistics", "/statistik/arbetssokande/2025-03.csv"),
         ("af_outlook", "/yrkesbarometer?ar=2025&halvar=2&lan=03"),
-        ("kolada", "/v2/data/kpi/N00914/municipality/0380,0580/year/2022,2023"),
-        ("education_offerings", "/v1/offerings?lan=03&size=500"),
+        ("kolada", "/v3/data/kpi/N00914/municipality/0380,0580/year/2022,2023"),
+        ("education_offerings", "/planned-educations/v3/adult-education-events?geographicalAreaCode=0380&size=50"),
+        ("myh_results", "/download/resultat-ansokningsomgang-2025.xlsx"),
         ("municipal_files", "/0380/2025-05/" + _file_name("0380", "komvux_kursdeltagare")),
         ("municipal_files", "/0484/2025-05/" + _file_name("0484", "arbetsmarknadsinsatser")),
     ]
     for conn_id, path in paths:
-        a = requests.get(one.base_url(conn_id) + path, timeout=60).content
-        b = requests.get(two.base_url(conn_id) + path, timeout=60).content
-        c = requests.get(other.base_url(conn_id) + path, timeout=60).content
+        # links in an answer (HAL _links, next_url) name the server's own port
+        a = requests.get(one.base_url(conn_id) + path, timeout=60).content.replace(str(one.port).encode(), b"PORT")
+        b = requests.get(two.base_url(conn_id) + path, timeout=60).content.replace(str(two.port).encode(), b"PORT")
+        c = requests.get(other.base_url(conn_id) + path, timeout=60).content.replace(str(other.port).encode(), b"PORT")
         assert a == b, conn_id
         assert a != c, conn_id
 

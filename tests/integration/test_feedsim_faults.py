@@ -16,9 +16,10 @@ from vagled.feedsim.faults import APPLIES_TO, DATA_FAULTS, FAULTS
 pytestmark = pytest.mark.integration
 
 STREAM = "/v2/stream?updated-after=2026-10-05T00:00:00&updated-before=2026-10-09T00:00:00"
-KOLADA = "/v2/data/kpi/N00914/municipality/0380,1880,1980/year/2021,2022,2023?per_page=4"
+KOLADA = "/v3/data/kpi/N00914/municipality/0380,1880,1980/year/2021,2022,2023?per_page=4"
 AFS = "/statistik/arbetssokande/2026-08.csv"
-EDU = "/v1/offerings?lan=18&size=200"
+EDU = "/planned-educations/v3/adult-education-events?geographicalAreaCode=1880&size=50"
+MYH = "/download/resultat-ansokningsomgang-2025.xlsx"
 PNR = re.compile(r"\b(\d{2})(\d{6})-(\d{4})\b")
 
 
@@ -54,15 +55,18 @@ CASES: dict[str, tuple[str, str, Callable[[requests.Response], bool]]] = {
     ),
     "truncated": ("jobtech_jobstream", STREAM, lambda r: r.status_code == 200 and not _parses(r)),
     "invalid_utf8": ("kolada", KOLADA, lambda r: not _decodes(r.content)),
-    "empty_page": ("kolada", KOLADA, lambda r: _json(r)["values"] == [] and "next_page" in _json(r)),
+    "empty_page": ("kolada", KOLADA, lambda r: _json(r)["values"] == [] and "next_url" in _json(r)),
     "duplicates": ("jobtech_jobstream", STREAM, lambda r: len({a["id"] for a in _json(r)}) < len(_json(r))),
     "bad_codes": ("kolada", KOLADA, lambda r: any(v["municipality"] == "9999" for v in _json(r)["values"])),
     "negative_counts": ("af_statistics", AFS, lambda r: any(row[7].startswith("-") for row in _csv_rows(r)[1:])),
     "missing_fields": (
         "education_offerings",
         EDU,
-        lambda r: any("sun2020" not in o or "provider" not in o for o in _json(r)["offerings"]),
+        lambda r: any(e["titleSv"] is None for e in _json(r)["body"]["_embedded"]["listedAdultEducationEvents"]),
     ),
+    "missing_next_page": ("kolada", KOLADA + "&page=2", lambda r: r.status_code == 404),
+    "v2_path": ("kolada", KOLADA, lambda r: "/v2/" in _json(r).get("next_page", "") and "next_url" not in _json(r)),
+    "header_moved": ("myh_results", MYH, lambda r: _myh_header_row(r) == 8),
     "schema_drift": ("jobtech_jobstream", STREAM, lambda r: any("title" in a or "removal_date" in a for a in _json(r))),
     "pnr_in_text": (
         "jobtech_jobstream",
@@ -75,6 +79,13 @@ CASES: dict[str, tuple[str, str, Callable[[requests.Response], bool]]] = {
         lambda r: not r.content.startswith(b"\xef\xbb\xbf") and not _decodes(r.content),
     ),
 }
+
+
+def _myh_header_row(response: requests.Response) -> int:
+    from openpyxl import load_workbook
+
+    rows = load_workbook(io.BytesIO(response.content), read_only=True)["Tabell 3"].iter_rows(values_only=True)
+    return next(n for n, row in enumerate(rows, start=1) if row and "Diarienummer" in row)
 
 
 def _parses(response: requests.Response) -> bool:
@@ -110,7 +121,24 @@ def test_fault_appears_when_asked_and_never_otherwise(feedsim, fault):
 
 
 def test_every_fault_has_a_test():
-    assert set(FAULTS) == set(CASES) | {"slow", "timeout", "reset"}
+    assert set(FAULTS) == set(CASES) | {"slow", "timeout", "reset", "cell_limit"}
+
+
+def test_cell_limit_refuses_a_query_config_allows(feedsim):
+    base = f"{feedsim.base_url('scb_pxweb')}/api/v2"
+    limit = requests.get(f"{base}/config", timeout=10).json()["maxDataCells"]
+    regions = [{"variableCode": "Region", "valueCodes": ["*"], "codelist": "vs_RegionKommun07"}]
+    selection = [
+        *regions,
+        {"variableCode": "Alder", "valueCodes": ["*"]},
+        {"variableCode": "ContentsCode", "valueCodes": ["BE0101N1"]},
+        {"variableCode": "Tid", "valueCodes": ["2023"]},
+    ]  # 290 x 101 cells
+    url = f"{base}/tables/TAB638/data?outputFormat=json-stat2"
+    assert limit > 290 * 101 and requests.post(url, json={"selection": selection}, timeout=30).status_code == 200
+    refused = requests.post(url, json={"selection": selection}, headers={"X-Feedsim-Fault": "cell_limit"}, timeout=30)
+    assert refused.status_code == 403 and refused.json()["title"] == "Forbidden"
+    assert any("cell_limit" in entry["faults"] for entry in feedsim.fault_log)
 
 
 def test_slow_timeout_and_reset(feedsim_factory):
@@ -158,12 +186,11 @@ def test_run_level_rate_is_reproducible(feedsim_factory):
 def _representative(conn_id: str) -> tuple[str, str, dict | None]:
     """A (method, path, JSON body) per upstream that holds records every data fault can touch."""
     query = {
-        "query": [
-            {"code": "Region", "selection": {"filter": "item", "values": ["03", "0380", "1880"]}},
-            {"code": "ContentsCode", "selection": {"filter": "item", "values": ["BE0101N1"]}},
-            {"code": "Tid", "selection": {"filter": "item", "values": ["2022", "2023"]}},
-        ],
-        "response": {"format": "json"},
+        "selection": [
+            {"variableCode": "Region", "valueCodes": ["03", "0380", "1880"]},
+            {"variableCode": "ContentsCode", "valueCodes": ["BE0101N1"]},
+            {"variableCode": "Tid", "valueCodes": ["2022", "2023"]},
+        ]
     }
     return {
         "jobtech_jobstream": ("GET", "/v2/snapshot", None),
@@ -172,15 +199,20 @@ def _representative(conn_id: str) -> tuple[str, str, dict | None]:
         "af_statistics": ("GET", AFS, None),
         "af_outlook": ("GET", "/yrkesbarometer?lan=18", None),
         "kolada": ("GET", KOLADA, None),
-        "scb_pxweb": ("POST", "/OV0104/v1/doris/sv/ssd/BE/BE0101/BE0101A/BefolkningNy", query),
+        "scb_pxweb": ("POST", "/api/v2/tables/TAB638/data?outputFormat=json-stat2", query),
         "education_offerings": ("GET", EDU, None),
+        "myh_results": ("GET", MYH, None),
         "municipal_files": ("GET", "/1880/2026-08/komvux_kursdeltagare.csv", None),
     }[conn_id]
 
 
+# faults that answer with an error instead of data: tested on their own above
+REFUSALS = {"missing_next_page", "cell_limit"}
+
+
 def test_data_faults_apply_where_documented_and_change_the_answer(feedsim_factory):
     sim = feedsim_factory(scale=0.01, scb_rate_limit=10_000)
-    for fault in sorted(DATA_FAULTS):
+    for fault in sorted(DATA_FAULTS - REFUSALS):
         for conn_id in APPLIES_TO[fault]:
             method, path, body = _representative(conn_id)
             url = sim.base_url(conn_id) + path

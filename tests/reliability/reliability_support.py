@@ -52,6 +52,7 @@ CORE_TARGETS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         ("last_batch_id",),
     ),
     "education_offerings": ("core.education_offering", ("offering_id",), ("first_batch_id", "last_batch_id")),
+    "myh_programmes": ("core.education_offering", ("offering_id",), ("first_batch_id", "last_batch_id")),
     "kolada_key_figures": (
         "core.municipality_key_figure",
         ("municipality_code", "year", "month", "indicator_code", "gender"),
@@ -277,7 +278,7 @@ TARGETS = (
     Target("employment_agency_jobseekers", {"period_start": "2026-06-01", "period_end": "2026-07-01"}),
     Target("employment_agency_outlook", {"period_start": "2026-01-01", "period_end": "2026-07-01"}),
     Target("reference_taxonomy"),
-    Target("education_offerings", {"period_start": "2026-08-10", "period_end": "2026-08-17"}),
+    Target("education_offerings", {"period_start": "2026-10-26", "period_end": "2026-11-02"}),
     Target("municipality_key_figures", {"years": 2024}),
     # Uppsala sends Windows-1252 CSV, Hallsberg XLSX: both readers, two municipalities only.
     Target(

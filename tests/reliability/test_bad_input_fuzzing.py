@@ -42,12 +42,11 @@ FUZZ = settings(
 )
 
 SCB_QUERY = {
-    "query": [
-        {"code": "Region", "selection": {"filter": "item", "values": ["0380", "1880", "1980"]}},
-        {"code": "ContentsCode", "selection": {"filter": "item", "values": ["BE0101N1"]}},
-        {"code": "Tid", "selection": {"filter": "item", "values": ["2023", "2024"]}},
+    "selection": [
+        {"variableCode": "Region", "valueCodes": ["0380", "1880", "1980"], "codelist": "vs_RegionKommun07"},
+        {"variableCode": "ContentsCode", "valueCodes": ["BE0101N1"]},
+        {"variableCode": "Tid", "valueCodes": ["2023", "2024"]},
     ],
-    "response": {"format": "json"},
 }
 # sample name -> (feed, format, path below feedsim, POST body)
 SAMPLES = {
@@ -57,12 +56,13 @@ SAMPLES = {
     "occupational_outlook": ("occupational_outlook", "json", "af_outlook/yrkesbarometer?ar=2026&halvar=1&lan=18", None),
     "taxonomy": ("taxonomy", "json",
                  "jobtech_taxonomy/v1/taxonomy/specific/concepts/region?include-deprecated=true", None),
-    "education_offerings": ("education_offerings", "json",
-                            "education_offerings/v1/offerings?lan=18&as_of=2026-08-17&size=40&page=1", None),
+    "education_offerings": ("education_offerings", "json", "education_offerings/planned-educations/v3/"
+                            "adult-education-events?geographicalAreaCode=0380&size=40&page=0", None),
+    "myh_programmes": ("myh_programmes", "xlsx", "myh_results/download/resultat-ansokningsomgang-2025.xlsx", None),
     "kolada_key_figures": ("kolada_key_figures", "json",
-                           "kolada/v2/data/kpi/N00914,N01951/municipality/0380,1880/year/2023", None),
-    "scb_key_figures": ("scb_key_figures", "json", "scb_pxweb/OV0104/v1/doris/sv/ssd/BE/BE0101/BE0101A/BefolkningNy",
-                        SCB_QUERY),
+                           "kolada/v3/data/kpi/N00914,N01951/municipality/0380,1880/year/2023", None),
+    "scb_key_figures": ("scb_key_figures", "json",
+                        "scb_pxweb/api/v2/tables/TAB638/data?lang=sv&outputFormat=json-stat2", SCB_QUERY),
     "jobseekers": ("jobseekers", "csv", "af_statistics/statistik/arbetssokande/2026-06.csv", None),
     "municipal_komvux": ("municipal_komvux", "csv", "municipal_files/0380/2026-09/komvux_kursdeltagare.csv", None),
     "municipal_programmes_xlsx": ("municipal_programmes", "xlsx",
@@ -308,6 +308,7 @@ PERIODS = {
     "job_ads": ("2026-09-01T00:00:00+02:00", "2026-09-01T12:00:00+02:00"),
     "occupational_outlook": ("2026-01-01T00:00:00+01:00", "2026-07-01T00:00:00+02:00"),
     "education_offerings": ("2026-08-10T00:00:00+02:00", "2026-08-17T00:00:00+02:00"),
+    "myh_programmes": ("2026-08-10T00:00:00+02:00", "2026-08-17T00:00:00+02:00"),
     "jobseekers": ("2026-06-01T00:00:00+02:00", "2026-07-01T00:00:00+02:00"),
     "municipal_komvux": ("2026-09-01T00:00:00+02:00", "2026-10-01T00:00:00+02:00"),
     "municipal_programmes": ("2026-09-01T00:00:00+02:00", "2026-10-01T00:00:00+02:00"),
@@ -370,7 +371,7 @@ def test_a_value_postgresql_refuses_quarantines_its_row_and_the_rest_loads(sampl
 
     feed, _, body, content_type = samples["education_offerings"]
     page = json.loads(body)
-    page["offerings"][0]["places"] = 10**12
+    page["body"]["_embedded"]["listedAdultEducationEvents"][0]["paceOfStudy"] = "1000000000000.0"
     batch = load_the_whole_way(feed, json.dumps(page).encode(), content_type)
     assert batch["status"] == "succeeded" and batch["quarantined"] >= 1, batch
     assert "storable_value" in {

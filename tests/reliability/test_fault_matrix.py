@@ -189,3 +189,51 @@ def test_a_windows_1252_file_declared_as_utf8_is_read_right(feedsim_factory, iso
         "select count(*) from core.jobseekers_monthly where month = '2026-06-01' and group_code = 'youth_18_24'"
     ).fetchone()[0]
     assert youth > 0
+
+
+# The faults of the real upstream shapes: (fault spec, target, the batch it hits, the status it
+# must end in, words its error must hold; None = the run survives it)
+KEY_FIGURES, EDUCATION = TARGETS[5], TARGETS[4]
+UPSTREAM_SHAPE_FAULTS = [
+    pytest.param("v2_path@kolada", KEY_FIGURES, "kolada_key_figures", "failed", "v2", id="kolada-v2-answer"),
+    pytest.param(
+        "missing_next_page@kolada", KEY_FIGURES, "kolada_key_figures", "failed", "404", id="kolada-next-url-gone"
+    ),
+    pytest.param(
+        "cell_limit@scb_pxweb", KEY_FIGURES, "scb_key_figures", "failed", "403 Forbidden", id="scb-cell-limit"
+    ),
+    pytest.param(
+        "schema_drift@scb_pxweb", KEY_FIGURES, "scb_key_figures", "rejected", "'Region'", id="scb-dimension-renamed"
+    ),
+    pytest.param("header_moved@myh_results", EDUCATION, "myh_programmes", "succeeded", None, id="myh-header-moved"),
+]
+
+
+@pytest.mark.parametrize(("spec", "target", "feed", "status", "words"), UPSTREAM_SHAPE_FAULTS)
+def test_a_real_upstream_fault_fails_its_batch_clearly_or_is_survived(
+    spec, target, feed, status, words, feedsim_factory, isolated_warehouse, wh, monkeypatch, tally
+):
+    sim = feedsim_factory(faults=[spec], scale=0.01)
+    point_upstreams_at(sim, monkeypatch)
+    if feed == "kolada_key_figures":  # small pages, so that an answer has a next_url to follow
+        import vagled.feeds.key_figures as key_figures
+
+        config = {**key_figures.config(), "kolada": {**key_figures.config()["kolada"], "per_page": 30}}
+        monkeypatch.setattr(key_figures, "config", lambda: config)
+    since = last_batch_id(wh)
+    run = load_dag(target.dag_id).test(run_conf=target.conf)
+    batches = batches_since(wh, since)
+    hit = [b for b in batches if b["feed"] == feed]
+    assert sim.fault_log and hit, batches
+    assert {b["status"] for b in hit} == {status}, hit
+    others = [b for b in batches if b["feed"] != feed]
+    assert all(b["status"] == "succeeded" for b in others), others  # one source's fault stays its own
+    if words is None:
+        assert run.state == "success"
+    else:
+        assert run.state == "failed"
+        assert all(words in b["error"] and _clear(b["error"]) and b["loaded"] == 0 for b in hit), hit
+    findings = check_invariants(wh, since=since)
+    tally.lost(findings.lost, spec)
+    tally.fault(spec, applied=bool(sim.fault_log), survived=True)
+    assert not findings.violations, findings.violations

@@ -1,94 +1,242 @@
-"""The education-offerings parser, its suite (every expectation fails when it should) and the matching table."""
+"""The education parsers (Skolverket, MYH), their suite (every expectation fails when it should), the matching table."""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 from datetime import UTC, date, datetime
 
 import pytest
 
 from vagled.config import REFERENCE_DIR
-from vagled.feeds.education import SPEC, parse_offerings, snapshot_date
+from vagled.feeds import myh
+from vagled.feeds.education import SPEC, deadline, pace_percent, parse_events, snapshot_date, text
 from vagled.pipeline.feed import ParseFailure, SourceStructureError
 from vagled.pipeline.period import Period
 
 pytestmark = pytest.mark.unit
 
 
-def _offering(oid: str = "KV1880-SFI-20260817", **changes) -> dict:
+def _event(eid: str = "e.IST.KV1880-SFI-20260817", **changes) -> dict:
     item = {
-        "id": oid,
-        "code": "SFI-1880",
-        "name": "Svenska för invandrare",
-        "provider": {"name": "Vuxenutbildningen Örebro", "organisation_number": "2120001967", "type": "komvux"},
-        "sun2020": "080Z",
-        "education_level": "2",
-        "municipality_code": "1880",
-        "start_date": "2026-08-17",
-        "end_date": "2027-01-04",
-        "pace_percent": 50,
+        "educationEventId": eid,
+        "titleSv": "<![CDATA[Svenska för invandrare]]>",
+        "provider": "Vuxenutbildningen Örebro",
+        "typeOfSchool": "sfi",
+        "geographicalAreaCode": "1880",
+        "municipality": "Örebro",
+        "startDate": "2026-08-17",
+        "semesterStart": None,
+        "paceOfStudy": "50.0",
         "distance": False,
-        "places": None,
-        "language": "sv",
-        "description": "Svenska för invandrare hos Vuxenutbildningen Örebro.",
-        "updated": "2026-04-27",
-        "url": "https://example.org/kv1880/sfi",
+        "lastApplicationDate": "2026-06-15T23:59:59+02:00",
     }
     item.update(changes)
     return item
 
 
-def _page(*items, **top) -> bytes:
-    return json.dumps({"total": len(items), "page": 1, "size": 500, "offerings": list(items), **top}).encode()
+def _page(*items, number: int = 0, total_pages: int = 1, key: str = "listedAdultEducationEvents") -> bytes:
+    page = {"size": 50, "totalElements": len(items), "totalPages": total_pages, "number": number}
+    return json.dumps(
+        {"status": "OK", "message": None, "body": {"_embedded": {key: list(items)}, "page": page}}
+    ).encode()
 
 
-def test_an_offering_is_flattened_into_the_staged_columns():
-    [record] = list(parse_offerings(_page(_offering()), "application/json"))
+def test_an_event_is_flattened_into_the_staged_columns_without_sun_or_places():
+    [record] = list(parse_events(_page(_event()), "application/json"))
     assert set(record) == set(SPEC.columns)
-    assert record["sun_field_code"] == "080z"  # SCB writes the level-4 letter in lower case
-    assert record["provider_type"] == "komvux" and record["provider_org_number"] == "2120001967"
-    assert record["start_date"] == date(2026, 8, 17) and record["end_date"] == date(2027, 1, 4)
-    assert (record["pace_percent"], record["is_distance"], record["places"]) == (50, False, None)
+    assert record["offering_name"] == "Svenska för invandrare"  # the CDATA wrapper is gone
+    assert (record["sun_field_code"], record["education_level"], record["places"]) == (None, None, None)
+    assert (record["provider_type"], record["provider_org_number"], record["source"]) == ("komvux", None, "skolverket")
+    assert record["municipality_code"] == "1880" and record["start_date"] == date(2026, 8, 17)
+    assert (record["pace_percent"], record["is_distance"]) == (50, False)
+    assert record["application_deadline"] == date(2026, 6, 15)
     assert record["personal_number_found"] is False
 
 
+def test_skolverket_quirks():
+    assert text("<![CDATA[ Data engineer ]]>") == "Data engineer" and text("  ") is None
+    assert pace_percent("100.0") == 100 and pace_percent("null") is None and pace_percent(None) is None
+    assert pace_percent("33,3") == 33
+    assert deadline("2099-12-31T00:00:00") is None  # the no-deadline sentinel
+    assert deadline("2026-04-15T23:59:59") == date(2026, 4, 15)
+    assert deadline("2026-04-15T22:30:00Z") == date(2026, 4, 16)  # the Swedish day
+    assert deadline("2026-04-15") == date(2026, 4, 15)
+    continuous = _event(startDate=None, semesterStart=None)
+    semester = _event("e.uoh.X", startDate=None, semesterStart="HT2026", typeOfSchool="uoh")
+    records = list(parse_events(_page(continuous, semester), "application/json"))
+    assert [(r["start_date"], r["start_semester"]) for r in records] == [(None, None), (None, "HT2026")]
+    assert records[1]["provider_type"] == "universitet"
+
+
+def test_an_upper_secondary_listing_is_read_too():
+    [record] = list(parse_events(_page(_event(typeOfSchool="gy"), key="listedEducationEvents"), "x"))
+    assert record["provider_type"] == "gymnasieskola"
+
+
 def test_a_renamed_field_is_a_structure_error_naming_both_names():
-    drifted = {("sun_code" if k == "sun2020" else k): v for k, v in _offering().items()}
-    with pytest.raises(SourceStructureError, match=r"sun2020.*sun_code"):
-        list(parse_offerings(_page(drifted, drifted), "application/json"))
-
-
-def test_a_field_missing_from_some_records_only_is_a_record_problem():
-    without = _offering("B")
-    del without["sun2020"]
-    records = list(parse_offerings(_page(_offering("A"), without), "application/json"))
-    assert [r["sun_field_code"] for r in records] == ["080z", None]
+    drifted = {("areaCode" if k == "geographicalAreaCode" else k): v for k, v in _event().items()}
+    with pytest.raises(SourceStructureError, match=r"geographicalAreaCode.*areaCode"):
+        list(parse_events(_page(drifted, drifted), "application/json"))
 
 
 def test_a_page_that_is_not_a_listing_is_a_structure_error():
     with pytest.raises(SourceStructureError):
-        list(parse_offerings(b'{"message": "maintenance"}', "application/json"))
+        list(parse_events(b'{"message": "maintenance"}', "application/json"))
+    with pytest.raises(SourceStructureError, match="_embedded"):
+        list(parse_events(json.dumps({"body": {"_embedded": {"other": []}, "page": {}}}).encode(), "x"))
 
 
 def test_unreadable_values_and_records_are_parse_failures():
-    items = list(parse_offerings(_page(_offering("A", places="many"), "not an object"), "application/json"))
+    items = list(parse_events(_page(_event("A", paceOfStudy="full"), "not an object"), "application/json"))
     assert all(isinstance(item, ParseFailure) for item in items) and len(items) == 2
     assert "'A'" in items[0].reason
-    [failure] = list(parse_offerings(b'{"offerings": [', "application/json"))
+    [failure] = list(parse_events(b'{"body": [', "application/json"))
     assert isinstance(failure, ParseFailure)
 
 
-def test_an_identity_number_in_free_text_is_flagged_and_masked():
-    text = "Kontakt: studievägledare, personnummer 811218-9876."
-    [record] = list(parse_offerings(_page(_offering(description=text, name="Kurs 811218-9876")), "application/json"))
+def test_an_identity_number_in_a_title_is_flagged_and_masked():
+    [record] = list(parse_events(_page(_event(titleSv="Kurs 811218-9876")), "application/json"))
     assert record["personal_number_found"] is True
     assert "811218-9876" not in record["offering_name"]
 
 
-def test_the_snapshot_is_the_catalogue_as_of_the_end_of_the_period_in_swedish_time():
+def test_the_snapshot_is_dated_by_the_end_of_the_period_in_swedish_time():
     period = Period(datetime(2026, 8, 9, 22, tzinfo=UTC), datetime(2026, 8, 16, 22, tzinfo=UTC))
     assert snapshot_date(period) == date(2026, 8, 17)
+
+
+# -- MYH ------------------------------------------------------------------------------------------
+# Tabell 3's header as in MYH's workbook of round 2024 (a subset of its columns, in their order)
+HEADER = [
+    "Utbildningsområde",
+    "SUN5 inriktning",
+    "SUN5 inriktning namn",
+    "Utbildningsnamn",
+    "Beslut",
+    "Diarienummer",
+    "Län",
+    "Kommun",
+    "YH-poäng",
+    "Studieform",
+    "Studietakt %",
+    "Utbildningsanordnare administrativ enhet",
+    "Beviljade utbildningsomgångar",
+    "Beviljade platser utbildningsomgång 1",
+    "Beviljade platser totalt",
+]
+
+
+def _row(dnr, name, provider, sun, county, municipality, decision, places, credits=400, form="Bunden", pace=100):
+    return [
+        "Data/IT",
+        sun,
+        "namn",
+        name,
+        decision,
+        dnr,
+        county,
+        municipality,
+        credits,
+        form,
+        pace,
+        provider,
+        2,
+        35,
+        places,
+    ]
+
+
+ROWS = [
+    _row("MYH 2025/1001", "Data engineer", "Nova Yrkeshögskola", "481ac", "Uppsala", "Uppsala", "Beviljad", 70),
+    _row(
+        "MYH 2025/1002",
+        "Drifttekniker",
+        "Energiakademin",
+        "522db",
+        "Flera kommuner",
+        "Flera kommuner",
+        "Beviljad",
+        75,
+        credits=300,
+        form="Distans",
+    ),
+    _row("MYH 2025/1003", "Redovisning", "Stockholms Institut", "344xa", "Stockholm", "Stockholm", "Beviljad", 60),
+    _row("MYH 2025/1004", "Lager", "Örebro Center", "840xa", "Örebro", "Örebro", "Avslag", 0),
+    _row(
+        "MYH 2025/1005",
+        "Vårdadministratör",
+        "Vasa YH",
+        "346ab",
+        "Örebro",
+        "Norrhult-Klavreström",
+        "Beviljad",
+        40,
+        pace=50,
+    ),
+]
+SEVERAL = [
+    ["Teknik", "522db", "namn", "Drifttekniker", "Beviljad", "MYH 2025/1002", "Västmanland", "Västerås  ", 2],
+    ["Teknik", "522db", "namn", "Drifttekniker", "Beviljad", "MYH 2025/1002", "Gävleborg", "Gävle ", 2],
+]
+
+
+def _workbook(rows: list[list], several: list[list] = (), *, header_row: int = 6, header=HEADER) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "Innehållsförteckning"
+    book.active.append(["Innehållsförteckning"])
+    head4 = ["Utbildningsområde", "SUN5 inriktning", "SUN5 inriktning namn", "Utbildningsnamn", "Beslut",
+             "Diarienummer", "Län", "Kommun", "Antal kommuner"]  # fmt: skip
+    for n, body, head in ((3, rows, header), (4, several, head4)):
+        sheet = book.create_sheet(f"Tabell {n}")
+        sheet.append(["Yrkeshögskolan"])
+        sheet.append([])
+        sheet.append(["Ansökningar med beslut, ansökningsår 2025 med beslutsår 2026"])
+        for _ in range(header_row - 4):
+            sheet.append([])
+        sheet.append(head)
+        for row in body:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _myh(**options) -> list:
+    return list(myh.parse_workbook(_workbook(ROWS, SEVERAL, **options), "application/octet-stream"))
+
+
+def test_myh_granted_programmes_with_sun_field_places_once_and_mapped_municipalities():
+    records = _myh()
+    assert [r["offering_id"] for r in records] == [f"myh:MYH-2025-100{i}" for i in range(1, 6)]
+    first, several, elsewhere, rejected, unmapped = records
+    assert (first["sun_field_code"], first["places"], first["municipality_codes"]) == ("481a", 70, "0380")
+    assert first["start_date"] == date(2026, 1, 1)
+    # the SUN level from the length: 400 YH-poäng are two years at full pace (level 5), 300 less (4)
+    assert (first["education_level"], several["education_level"]) == ("5", "4")
+    assert (first["is_distance"], several["is_distance"], unmapped["pace_percent"]) == (False, True, 50)
+    # a programme in several municipalities: its places once, every municipality listed
+    assert (several["places"], several["municipality_codes"], several["municipality_code"]) == (75, "1980,2180", "1980")
+    assert [myh.in_scope(r) for r in records] == [True, True, False, False, True]  # granted and in the area
+    assert rejected["decision"] == "avslag" and elsewhere["municipality_codes"] == "0180"
+    assert (unmapped["unmapped_municipalities"], unmapped["municipality_code"]) == ("Norrhult-Klavreström", None)
+
+
+def test_myh_header_found_wherever_it_sits_and_a_renamed_column_rejects():
+    assert [r["offering_id"] for r in _myh(header_row=8)] == [r["offering_id"] for r in _myh()]
+    renamed = [("Studieort" if h == "Kommun" else h) for h in HEADER]
+    with pytest.raises(SourceStructureError, match="municipality"):
+        list(myh.parse_workbook(_workbook(ROWS, header=renamed), "x"))
+    assert myh.sun_field("481AC") == "481a" and myh.sun_field(" ") is None
+    assert (myh.sun_level(399), myh.sun_level(400), myh.sun_level(None)) == ("4", "5", None)
+
+
+def test_myh_unreadable_file_is_one_failure():
+    [failure] = list(myh.parse_workbook(b"PK\x03\x04 not a workbook", "x"))
+    assert isinstance(failure, ParseFailure)
 
 
 # -- the suite ------------------------------------------------------------------------------------
@@ -102,17 +250,18 @@ BAD = {
     "offering_id": [None, "has spaces in it"],
     "offering_name": [None],
     "provider_name": [None],
-    "provider_org_number": [None, "12345"],
+    "source": [None, "susa"],
+    "provider_org_number": ["12345"],
     "provider_type": ["privatskola"],
-    "sun_field_code": [None, "999x"],
-    "education_level": [None, "9"],
+    "sun_field_code": ["999x"],
+    "education_level": ["9"],
     "municipality_code": [None, "0180"],
-    "start_date": [None],
     "end_date": [date(2026, 1, 1)],
     "pace_percent": [0, 150],
-    "is_distance": [None],
     "places": [-30, 100000],
     "personal_number_found": [True],
+    "unmapped_municipalities": ["Norrhult-Klavreström"],
+    "start_semester": ["hösten 2026"],
 }
 
 
@@ -121,7 +270,13 @@ def test_every_expectation_of_the_suite_fails_when_it_should():
 
     from vagled.pipeline.validate import validate_frame
 
-    good = next(iter(parse_offerings(_page(_offering()), "application/json")))
+    good = {
+        **next(iter(parse_events(_page(_event()), "application/json"))),
+        "sun_field_code": "080z",
+        "education_level": "2",
+        "places": 20,
+        "end_date": date(2027, 1, 4),
+    }
     rows, expected = [], {}
     for column, values in BAD.items():
         for value in values:
@@ -129,6 +284,19 @@ def test_every_expectation_of_the_suite_fails_when_it_should():
             rows.append({"record_no": record_no, **good, column: value})
             expected[record_no] = column
     rows.append({"record_no": len(rows) + 1, **good})
+    # NULL where a source gives nothing is no failure
+    rows.append(
+        {
+            "record_no": len(rows) + 1,
+            **good,
+            "sun_field_code": None,
+            "education_level": None,
+            "places": None,
+            "start_date": None,
+            "is_distance": None,
+            "provider_org_number": None,
+        }
+    )
     frame = pd.DataFrame.from_records(rows, columns=["record_no", *SPEC.columns])
     outcome = validate_frame(frame, SPEC.suite, parameters=PARAMETERS)
     assert outcome.batch_failures == []
@@ -145,7 +313,7 @@ def test_an_unknown_sun_code_fails_the_membership_expectation_by_name():
 
     from vagled.pipeline.validate import validate_frame
 
-    good = next(iter(parse_offerings(_page(_offering()), "application/json")))
+    good = next(iter(parse_events(_page(_event()), "application/json")))
     frame = pd.DataFrame.from_records([{"record_no": 1, **good, "sun_field_code": "999x"}])
     [reason] = validate_frame(frame, SPEC.suite, parameters=PARAMETERS).failures[1].reasons
     assert reason["expectation"] == "expect_column_values_to_be_in_set"

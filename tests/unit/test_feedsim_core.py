@@ -136,11 +136,11 @@ def test_connection_uris_and_env_lines(capsys):
 
     uris = connection_uris("127.0.0.1", 8765)
     assert uris["jobtech_jobstream"] == "http://127.0.0.1:8765/jobtech_jobstream"
-    assert len(uris) == 9
+    assert len(uris) == 10
     assert main(["connections", "--port", "8765"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "export AIRFLOW_CONN_KOLADA='http://127.0.0.1:8765/kolada'" in lines
-    assert len(lines) == 9
+    assert len(lines) == 10
 
 
 def test_connection_uri_parses_in_airflow_to_host_port_schema():

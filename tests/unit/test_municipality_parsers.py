@@ -50,15 +50,23 @@ def test_statistics_years_are_the_years_before_the_period_or_the_param():
         key_figures.statistics_years(None, {})
 
 
-def test_key_figure_configuration_names_every_indicator_of_the_issue():
+def test_key_figure_configuration_loads_verified_kpis_and_flags_the_others():
+    codes = set(key_figures.indicator_codes())
     assert {
         "population",
+        "inhabitants",
         "employment_rate_20_64",
         "post_secondary_education_25_64",
-        "komvux_participants",
         "upper_secondary_completion_4y",
-        "newly_arrived_establishment",
-    } <= set(key_figures.indicator_codes())
+    } <= codes
+    configured = {k["id"]: k for k in key_figures.config()["kolada"]["kpi"]}
+    assert configured["N01951"]["verified"] is True
+    # ids no public document confirms are flagged and not loaded
+    assert {i for i, k in configured.items() if not k["verified"]} == {"N18404", "N00996"}
+    assert {"komvux_participants", "newly_arrived_establishment"}.isdisjoint(codes)
+    assert all("unverified" in configured[i]["title"] for i in ("N18404", "N00996"))
+    # the invented employment table is gone; tables are addressed by id
+    assert [t["id"] for t in key_figures.config()["scb"]["table"]] == ["TAB638"]
 
 
 # -- municipality files ---------------------------------------------------------------------------
@@ -209,14 +217,14 @@ def test_a_malformed_row_is_one_failure_and_the_others_load():
 
 
 # -- Kolada ---------------------------------------------------------------------------------------
-def _kolada(values: list[dict], next_page: str | None = None) -> bytes:
+def _kolada(values: list[dict], next_url: str | None = None) -> bytes:
     document: dict = {"count": len(values), "values": values}
-    if next_page:
-        document["next_page"] = next_page
+    if next_url:
+        document["next_url"] = next_url
     return json.dumps(document).encode()
 
 
-def test_kolada_values_per_gender_with_status_for_missing_values():
+def test_kolada_values_per_gender_with_status_for_missing_and_deleted_values():
     body = _kolada(
         [
             {
@@ -224,9 +232,9 @@ def test_kolada_values_per_gender_with_status_for_missing_values():
                 "municipality": "0512",
                 "period": 2024,
                 "values": [
-                    {"count": 1, "gender": "T", "status": "", "value": 71.2},
-                    {"count": 1, "gender": "K", "status": "Sekretess", "value": None},
-                    {"count": 1, "gender": "M", "status": "", "value": 70.0},
+                    {"count": 1, "gender": "T", "status": "", "value": 71.2, "isdeleted": False},
+                    {"count": 1, "gender": "K", "status": "Sekretess", "value": None, "isdeleted": False},
+                    {"count": 1, "gender": "M", "status": "", "value": 70.0, "isdeleted": True},
                 ],
             }
         ]
@@ -236,7 +244,7 @@ def test_kolada_values_per_gender_with_status_for_missing_values():
     assert [(r["gender"], r["value"], r["status"]) for r in records] == [
         ("T", 71.2, None),
         ("K", None, "Sekretess"),
-        ("M", 70.0, None),
+        ("M", None, "deleted"),  # a deleted value is never loaded as the current one
     ]
     assert {r["indicator_code"] for r in records} == {"upper_secondary_completion_4y"}
     assert records[0]["unit"] == "percent" and records[0]["year"] == 2024 and records[0]["month"] == 0
@@ -248,67 +256,128 @@ def test_kolada_renamed_field_rejects_the_answer():
         list(key_figures.parse_kolada(body, "application/json"))
 
 
-def test_kolada_next_page_is_followed_by_its_page_number_only():
-    current = {"per_page": 100, "page": 1}
-    document = {"next_page": "http://api.kolada.se/v2/data/kpi/N00914/municipality/0380/year/2024?page=2&per_page=100"}
-    assert key_figures.next_page_params(document, current) == {"per_page": 100, "page": 2}
-    assert key_figures.next_page_params({}, current) is None
-    with pytest.raises(SourceStructureError):
-        key_figures.next_page_params({"next_page": "http://x/?page=1&per_page=100"}, current)
+def test_a_v2_answer_is_refused():
+    body = json.dumps({"count": 0, "values": [], "next_page": "http://api.kolada.se/v2/x?page=2"}).encode()
+    with pytest.raises(SourceStructureError, match="v2"):
+        list(key_figures.parse_kolada(body, "application/json"))
+
+
+def test_kolada_queries_are_split_into_25_ids_and_25_years_at_most():
+    from vagled.sources import kolada
+
+    munis = [f"{i:04d}" for i in range(52)]
+    paths = kolada.data_paths(["N01951", "N00914"], munis, list(range(1990, 2026)))
+    assert len(paths) == 3 * 2  # 52 municipalities in runs of 25, 36 years in runs of 25
+    asked = set()
+    for path in paths:
+        parts = path.split("/")
+        assert parts[:3] == ["v3", "data", "kpi"] and parts[4] == "municipality" and parts[6] == "year"
+        kpis, ms, ys = parts[3].split(","), parts[5].split(","), parts[7].split(",")
+        assert len(ms) <= 25 and len(ys) <= 25
+        asked |= {(k, m, y) for k in kpis for m in ms for y in ys}
+    assert len(asked) == 2 * 52 * 36  # every combination, once
+    with pytest.raises(ValueError):
+        kolada.data_paths([], munis, [2024])
+
+
+def test_kolada_next_url_is_followed_by_its_path_and_query():
+    from vagled.sources import kolada
+
+    path = "v3/data/kpi/N00914/municipality/0380/year/2024"
+    link = f"https://api.kolada.se/{path}?page=2&per_page=100"
+    assert kolada.next_request({"next_url": link, "values": []}, path, {"per_page": 100}) == (
+        path,
+        {"page": "2", "per_page": "100"},
+    )
+    assert kolada.next_request({"values": [], "next_url": None}, path, {"per_page": 100}) is None
+    with pytest.raises(SourceStructureError, match="back"):
+        kolada.next_request({"next_url": link}, path, {"page": 2, "per_page": 100})
+    with pytest.raises(SourceStructureError, match="v2"):
+        kolada.next_request({"next_page": link.replace("v3", "v2")}, path, {})
 
 
 # -- SCB ------------------------------------------------------------------------------------------
-def test_scb_queries_stay_below_the_cell_limit():
+def _jsonstat(values, status=None, *, region="Region", regions=("0380", "0330"), sexes=("1", "2")) -> bytes:
+    def dim(codes):
+        return {"category": {"index": {c: i for i, c in enumerate(codes)}}}
+
+    document = {
+        "class": "dataset",
+        "id": [region, "Kon", "ContentsCode", "Tid"],
+        "size": [len(regions), len(sexes), 1, 2],
+        "dimension": {
+            region: dim(regions),
+            "Kon": dim(sexes),
+            "ContentsCode": dim(["BE0101N1"]),
+            "Tid": dim(["2001", "2024"]),
+        },
+        "value": values,
+    }
+    if status is not None:
+        document["status"] = status
+    return json.dumps(document).encode()
+
+
+def test_scb_selections_stay_below_the_cell_limit_and_ask_every_cell_once():
+    from vagled.sources import pxweb
+
     regions = [f"{i:04d}" for i in range(52)]
-    times = [f"2025M{m:02d}" for m in range(1, 13)]
-    queries = scb.plan_queries(regions, ["A1", "A2"], times, by_sex=True, max_cells=100)
-    assert all(scb.query_cells(q) <= 100 for q in queries)
-    # every cell is asked for exactly once: totals and by sex
-    assert sum(scb.query_cells(q) for q in queries) == 52 * 2 * 12 * 3
-    assert len(scb.plan_queries(regions, ["A1"], ["2025"], by_sex=False, max_cells=150_000)) == 1
+    fixed = [{"variableCode": "ContentsCode", "valueCodes": ["A"]}, {"variableCode": "Tid", "valueCodes": ["1", "2"]}]
+    selections = pxweb.plan_selections(fixed, "Region", regions, 2, 10, codelist="vs_RegionKommun07")
+    assert all(pxweb.selection_cells(s) <= 10 for s in selections)
+    assert sum(pxweb.selection_cells(s) for s in selections) == 52 * 2
+    assert all(s[0]["codelist"] == "vs_RegionKommun07" for s in selections)
     with pytest.raises(ValueError):
-        scb.plan_queries(regions, ["A1", "A2"], times, by_sex=True, max_cells=3)
+        pxweb.plan_selections(fixed, "Region", regions, 20, 10)
 
 
-def test_scb_wanted_times_match_frequency_and_years():
-    available = ["2023", "2024", "2025", "2025M01", "2025M02", "2026M01"]
-    assert scb.wanted_times(available, [2025], "year") == ["2025"]
-    assert scb.wanted_times(available, [2025], "month") == ["2025M01", "2025M02"]
+def test_scb_unpublished_year_is_said_in_words():
+    assert scb.unpublished_years("TAB638", ["2023", "2024"], [2024, 2025]) == ["2025 not published in TAB638"]
 
 
-def test_scb_answer_to_records_with_sex_missing_values_and_absent_values():
-    body = json.dumps(
-        {
-            "columns": [
-                {"code": "Region", "text": "region", "type": "d"},
-                {"code": "Kon", "text": "kön", "type": "d"},
-                {"code": "Tid", "text": "månad", "type": "t"},
-                {"code": "AM0210A1", "text": "Sysselsatta", "type": "c"},
-                {"code": "AM0210A2", "text": "Sysselsättningsgrad", "type": "c"},
-            ],
-            "data": [
-                {"key": ["0380", "1", "2025M03"], "values": ["60123", "71.5"]},
-                {"key": ["0330", "2", "2025M03"], "values": ["..", "70.1"]},
-                {"key": ["0331", "2", "2025M03"], "values": ["3000"]},
-            ],
-        }
-    ).encode()
+def test_json_stat2_row_major_with_codes_from_the_index_and_status():
+    # Region x Kon x ContentsCode x Tid: the last dimension (Tid) varies fastest
+    values = [106651, 123725, 104539, 121275, None, 10504, None, 10296]
+    body = _jsonstat(values, {"4": "..", "6": ".."})
     records, failures = _records(scb.parse_scb(body, "application/json"))
     assert failures == []
-    first = records[0]
-    assert (first["municipality_code"], first["gender"], first["year"], first["month"]) == ("0380", "M", 2025, 3)
-    assert first["indicator_code"] == "employed_15_74" and first["value"] == 60123.0
-    assert (records[2]["value"], records[2]["status"]) == (None, "..")
-    # a value absent from the answer has neither value nor status: the suite quarantines it
-    assert (records[5]["value"], records[5]["status"]) == (None, None)
+    got = [(r["municipality_code"], r["gender"], r["year"], r["value"], r["status"]) for r in records]
+    assert got[:4] == [
+        ("0380", "M", 2001, 106651.0, None),
+        ("0380", "M", 2024, 123725.0, None),
+        ("0380", "K", 2001, 104539.0, None),
+        ("0380", "K", 2024, 121275.0, None),
+    ]
+    assert got[4] == ("0330", "M", 2001, None, "..")
+    assert {r["indicator_code"] for r in records} == {"population"} and records[0]["source_ref"] == "TAB638/BE0101N1"
 
 
-def test_scb_renamed_time_column_rejects_the_answer():
-    body = json.dumps(
-        {"columns": [{"code": "Region", "type": "d"}, {"code": "Period", "type": "t"}], "data": []}
-    ).encode()
-    with pytest.raises(SourceStructureError, match="Tid"):
+def test_json_stat2_index_order_not_key_order_decides_positions():
+    document = json.loads(_jsonstat([1, 2, 3, 4, 5, 6, 7, 8]))
+    document["dimension"]["Region"]["category"]["index"] = {"0330": 1, "0380": 0}
+    records, _ = _records(scb.parse_scb(json.dumps(document).encode(), "application/json"))
+    assert [(r["municipality_code"], r["value"]) for r in records][:2] == [("0380", 1.0), ("0380", 2.0)]
+
+
+def test_json_stat2_null_without_status_reaches_the_suite_and_a_bad_size_is_refused():
+    records, _ = _records(scb.parse_scb(_jsonstat([1, None, 3, 4, 5, 6, 7, 8]), "application/json"))
+    assert (records[1]["value"], records[1]["status"]) == (None, None)  # quarantined by the suite
+    with pytest.raises(SourceStructureError, match="size"):
+        list(scb.parse_scb(_jsonstat([1, 2, 3]), "application/json"))
+
+
+def test_scb_renamed_dimension_rejects_the_answer():
+    body = _jsonstat([1] * 8, region="Kommun")
+    with pytest.raises(SourceStructureError, match="Region"):
         list(scb.parse_scb(body, "application/json"))
+
+
+def test_problem_json_is_read_in_words():
+    from vagled.sources import pxweb
+
+    body = json.dumps({"type": "about:blank", "title": "Forbidden", "status": 403, "detail": "too many cells"}).encode()
+    assert pxweb.problem_message(body) == "403 Forbidden: too many cells"
+    assert pxweb.problem_message(b"<html>") is None
 
 
 def test_folder_file_drop_lists_month_folders_only_and_names_a_missing_folder(tmp_path):

@@ -1,5 +1,6 @@
 -- The providers one validated batch of education offerings names (run before the offerings).
--- A provider is one organisation, name and municipality; unchanged rows are not rewritten.
+-- A provider is one organisation (NULL when the source gives none), name and municipality;
+-- unchanged rows are not rewritten.
 with passing as (
     select s.*
     from staging.education_offering as s
@@ -26,7 +27,7 @@ insert into core.education_provider as p (
 )
 select provider_org_number, provider_name, municipality_code, provider_type, batch_id, batch_id
 from latest
-on conflict (organisation_number, provider_name, municipality_code) do update
+on conflict on constraint education_provider_identity do update
 set provider_type = excluded.provider_type,
     last_batch_id = excluded.last_batch_id
 where p.provider_type is distinct from excluded.provider_type

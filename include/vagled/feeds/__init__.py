@@ -12,6 +12,7 @@ FEED_MODULES = {
     "occupational_outlook": "vagled.feeds.outlook",
     "taxonomy": "vagled.feeds.taxonomy",
     "education_offerings": "vagled.feeds.education",
+    "myh_programmes": "vagled.feeds.myh",
     "kolada_key_figures": "vagled.feeds.key_figures",
     "scb_key_figures": "vagled.feeds.scb",
     "municipal_komvux": "vagled.feeds.municipal_komvux",

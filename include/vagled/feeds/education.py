@@ -1,59 +1,68 @@
-"""Education offerings of the area's providers: a weekly snapshot of their catalogues.
+"""Education offerings from Skolverket's Planned Educations API v3: a weekly snapshot of the area.
 
-The format is an inference (shared/feeds: Skolverket / Susa-navet style), served as a paged JSON
-listing ``GET v1/offerings?lan=..&as_of=YYYY-MM-DD&page=N&size=M`` ->
-``{"total", "page", "size", "as_of", "offerings": [...]}``; one record per intake with provider
-(name, organisation number, type), programme or course code and name, SUN 2020 field (the most
-detailed level given), SUN level, municipality, start and end, pace, distance, places. Field
-names are configuration here (FIELDS).
+``GET /planned-educations/v3/adult-education-events`` (komvux, sfi, YH, university, folkhögskola)
+and ``/planned-educations/v3/education-events`` (upper secondary), filtered per area municipality
+(FILTER_PARAM), with the versioned media type ``application/vnd.skolverket.plannededucations.api.v3
+.hal+json``. HAL+JSON: ``{"status", "message", "body": {"_embedded": {<list>: [...]}, "_links",
+"page": {"size", "totalElements", "totalPages", "number"}}}``, pages 0-based, followed until
+``number + 1 == totalPages``; the server may cap the page size below the one asked for, so paging
+reads the size it answered with.
 
-Every run lands the complete listing as of the end of its period (a short page fails the batch),
-so the batch is a full snapshot: offerings it no longer lists are closed in core, never deleted
-(include/sql/core/close_education_offerings.sql). Free text is scanned for national identity
-numbers; a record holding one is quarantined.
+Quirks handled here (docs/upstreams/skolverket.md): titles wrapped in ``<![CDATA[...]]>``;
+``paceOfStudy`` a string (``"100.0"``) or the literal string ``"null"``; ``lastApplicationDate``
+with or without an offset, and ``2099-12-31T00:00:00`` meaning "no deadline" (NULL);
+``geographicalAreaCode`` is the municipality code; a continuous intake has no start date (NULL,
+with the start semester when one is given). The API gives no SUN code and no number of places:
+those stay NULL, never guessed (MYH's results give them for YH programmes: vagled.feeds.myh).
+
+Every run lands the complete listing (a short page fails the batch), so the batch is a full
+snapshot: Skolverket offerings it no longer lists are closed in core, never deleted.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterator, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from vagled.assets import EDUCATION_OFFERINGS
-from vagled.config import area_county_codes
+from vagled.pipeline.extract import IncompleteSnapshotError
 from vagled.pipeline.feed import FeedSpec, ParseFailure, SourceStructureError
 from vagled.pipeline.period import Period
 from vagled.privacy import mask_identity_numbers
 
+log = logging.getLogger(__name__)
+
 FEED = "education_offerings"
 CONN_ID = "education_offerings"
-PATH = "v1/offerings"
-PAGE_SIZE = 500
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-ITEMS_KEY = "offerings"
-FIELDS = {
-    "offering_id": "id",
-    "offering_code": "code",
-    "offering_name": "name",
-    "provider": "provider",
-    "sun_field_code": "sun2020",
-    "education_level": "education_level",
-    "municipality_code": "municipality_code",
-    "start_date": "start_date",
-    "end_date": "end_date",
-    "pace_percent": "pace_percent",
-    "is_distance": "distance",
-    "places": "places",
-    "language": "language",
-    "description": "description",
-    "source_updated": "updated",
-    "url": "url",
+API_ROOT = "planned-educations/v3"
+MEDIA_TYPE = "application/vnd.skolverket.plannededucations.api.v3.hal+json"
+# endpoint -> the list its _embedded holds
+ENDPOINTS = {
+    "adult-education-events": "listedAdultEducationEvents",
+    "education-events": "listedEducationEvents",
 }
-PROVIDER_FIELDS = {"provider_name": "name", "provider_org_number": "organisation_number", "provider_type": "type"}
-# A page on which no record carries one of these means the source renamed or dropped it.
-REQUIRED = ("offering_id", "offering_name", "provider", "sun_field_code", "education_level", "municipality_code")
+# The filter that selects one municipality's events, given the municipality code (unconfirmed
+# which of municipality / geographicalAreaCode takes a code: docs/upstreams/skolverket.md).
+FILTER_PARAM = "geographicalAreaCode"
+PAGE_SIZE = 100
+PAGE_ATTEMPTS = 3
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+NO_DEADLINE = date(2099, 12, 31)
+# typeOfSchool -> the platform's provider type. Unconfirmed literals: configuration, not fact.
+PROVIDER_TYPE_OF_SCHOOL = {
+    "gy": "gymnasieskola",
+    "vux": "komvux",
+    "sfi": "komvux",
+    "yh": "yrkeshogskola",
+    "uoh": "universitet",
+    "fhsk": "folkhogskola",
+}
 PROVIDER_TYPES = ("gymnasieskola", "komvux", "yrkeshogskola", "folkhogskola", "universitet")
+REQUIRED = ("educationEventId", "titleSv", "provider", "typeOfSchool", "geographicalAreaCode")
 STAGED_COLUMNS = (
     "offering_id",
     "offering_code",
@@ -73,81 +82,136 @@ STAGED_COLUMNS = (
     "source_updated",
     "url",
     "personal_number_found",
+    "source",
+    "start_semester",
+    "application_deadline",
+    "type_of_school",
+    "municipality_codes",
+    "unmapped_municipalities",
 )
+_CDATA = re.compile(r"^\s*<!\[CDATA\[(.*)\]\]>\s*$", re.DOTALL)
+_SEMESTER = re.compile(r"^(HT|VT)\s*-?\s*(\d{4})$", re.IGNORECASE)
 
 
-def _text(value: Any) -> str | None:
+def text(value: Any) -> str | None:
+    """A text value without its CDATA wrapper and outer space; None when empty."""
     if value is None:
         return None
-    text = str(value).strip()
-    return text or None
+    raw = str(value)
+    match = _CDATA.match(raw)
+    if match:
+        raw = match.group(1)
+    raw = raw.strip()
+    return raw or None
 
 
-def _date(value: Any) -> date | None:
-    text = _text(value)
-    return None if text is None else date.fromisoformat(text[:10])
-
-
-def _int(value: Any) -> int | None:
-    if value is None or value == "":
+def pace_percent(value: Any) -> int | None:
+    """paceOfStudy: a number as text ("100.0", "50", "33,3"), or the literal string "null"."""
+    raw = text(value)
+    if raw is None or raw.casefold() == "null":
         return None
-    if isinstance(value, bool):
-        raise ValueError(f"expected a number, got {value!r}")
-    number = float(str(value).replace(",", "."))
-    if not number.is_integer():
-        raise ValueError(f"expected a whole number, got {value!r}")
-    return int(number)
+    number = float(raw.replace(",", "."))
+    return round(number)
+
+
+def deadline(value: Any) -> date | None:
+    """lastApplicationDate in any of its spellings, as the Swedish calendar day; 2099-12-31 = none."""
+    raw = text(value)
+    if raw is None:
+        return None
+    if len(raw) == 10:
+        day = date.fromisoformat(raw)
+    else:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        day = moment.astimezone(STOCKHOLM).date() if moment.tzinfo else moment.date()
+    return None if day >= NO_DEADLINE else day
+
+
+def start(item: Mapping[str, Any]) -> tuple[date | None, str | None]:
+    """(start date, start semester): a continuous intake has neither, a semester intake no date."""
+    raw_date = text(item.get("startDate"))
+    semester = text(item.get("semesterStart"))
+    day = date.fromisoformat(raw_date[:10]) if raw_date else None
+    if semester is None:
+        return day, None
+    match = _SEMESTER.match(semester)
+    if match is None:
+        raise ValueError(f"semesterStart {semester!r} is no HTyyyy or VTyyyy")
+    return day, f"{match.group(1).upper()}{match.group(2)}"
 
 
 def _bool(value: Any) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
-    text = str(value).strip().casefold()
-    if text in ("true", "1", "ja", "yes"):
+    folded = str(value).strip().casefold()
+    if folded in ("true", "ja", "yes", "1"):
         return True
-    if text in ("false", "0", "nej", "no"):
+    if folded in ("false", "nej", "no", "0"):
         return False
     raise ValueError(f"expected a boolean, got {value!r}")
 
 
-def offering_to_record(item: dict[str, Any]) -> dict[str, Any]:
-    """Flatten one offering object into the staged columns.
+def event_to_record(item: Mapping[str, Any]) -> dict[str, Any]:
+    """Flatten one listed event into the staged columns.
 
     Raises:
-        ValueError, TypeError: a value of the wrong type (the record is quarantined as unparseable).
+        ValueError, TypeError: a value of the wrong type (the event is quarantined as unparseable).
     """
-    get = {name: item.get(key) for name, key in FIELDS.items()}
-    provider = get["provider"] if isinstance(get["provider"], dict) else {}
-    name, pnr_in_name = mask_identity_numbers(_text(get["offering_name"]))
-    _, pnr_in_text = mask_identity_numbers(_text(get["description"]))
-    sun = _text(get["sun_field_code"])
-    level = _text(get["education_level"])
+    provider = item.get("provider")
+    provider_name = text(provider.get("name") if isinstance(provider, dict) else provider)
+    name, pnr_in_name = mask_identity_numbers(text(item.get("titleSv")))
+    _, pnr_in_provider = mask_identity_numbers(provider_name)
+    type_of_school = text(item.get("typeOfSchool"))
+    start_date, semester = start(item)
     return {
-        "offering_id": _text(get["offering_id"]),
-        "offering_code": _text(get["offering_code"]),
+        "offering_id": text(item.get("educationEventId")),
+        "offering_code": text(item.get("code")),
         "offering_name": name,
-        **{column: _text(provider.get(key)) for column, key in PROVIDER_FIELDS.items()},
-        # SCB writes the level-4 letter in lower case; other material upper case.
-        "sun_field_code": None if sun is None else sun.lower(),
-        "education_level": level,
-        "municipality_code": _text(get["municipality_code"]),
-        "start_date": _date(get["start_date"]),
-        "end_date": _date(get["end_date"]),
-        "pace_percent": _int(get["pace_percent"]),
-        "is_distance": _bool(get["is_distance"]),
-        "places": _int(get["places"]),
-        "language": _text(get["language"]),
-        "source_updated": _date(get["source_updated"]),
-        "url": _text(get["url"]),
-        "personal_number_found": pnr_in_name or pnr_in_text,
+        "provider_name": provider_name,
+        "provider_org_number": None,
+        "provider_type": PROVIDER_TYPE_OF_SCHOOL.get((type_of_school or "").casefold(), type_of_school),
+        "sun_field_code": None,  # Skolverket gives none: never guessed
+        "education_level": None,
+        "municipality_code": text(item.get("geographicalAreaCode")),
+        "start_date": start_date,
+        "end_date": None,
+        "pace_percent": pace_percent(item.get("paceOfStudy")),
+        "is_distance": _bool(item.get("distance")),
+        "places": None,  # Skolverket gives none
+        "language": None,
+        "source_updated": None,
+        "url": text(item.get("url")),
+        "personal_number_found": pnr_in_name or pnr_in_provider,
+        "source": "skolverket",
+        "start_semester": semester,
+        "application_deadline": deadline(item.get("lastApplicationDate")),
+        "type_of_school": type_of_school,
+        "municipality_codes": None,
+        "unmapped_municipalities": None,
     }
 
 
-def parse_offerings(body: bytes, content_type: str) -> Iterator[dict[str, Any] | ParseFailure]:
-    """Parse one page of the offerings listing.
+def _listing(document: Any) -> tuple[list[Any], dict[str, Any]]:
+    """The events and the page object of one HAL+JSON answer.
 
     Raises:
-        SourceStructureError: the page is not a listing, or no record on it carries a required field.
+        SourceStructureError: the answer is not one of the API's listings.
+    """
+    body = document.get("body") if isinstance(document, dict) else None
+    if not isinstance(body, dict) or not isinstance(body.get("page"), dict):
+        raise SourceStructureError(f"expected a HAL+JSON listing with body.page; got {str(document)[:200]!r}")
+    embedded = body.get("_embedded") or {}
+    lists = [v for k, v in embedded.items() if k in ENDPOINTS.values() and isinstance(v, list)]
+    if embedded and not lists:
+        raise SourceStructureError(f"body._embedded holds {sorted(embedded)}, none of {sorted(ENDPOINTS.values())}")
+    return (lists[0] if lists else []), body["page"]
+
+
+def parse_events(body: bytes, content_type: str) -> Iterator[dict[str, Any] | ParseFailure]:
+    """Parse one page of events.
+
+    Raises:
+        SourceStructureError: the page is not a listing, or no event on it carries a required field.
     """
     import orjson
 
@@ -156,28 +220,23 @@ def parse_offerings(body: bytes, content_type: str) -> Iterator[dict[str, Any] |
     except orjson.JSONDecodeError as exc:
         yield ParseFailure(f"page is not valid JSON: {exc}", body[:500].decode("utf-8", "replace"))
         return
-    if not isinstance(document, dict) or not isinstance(document.get(ITEMS_KEY), list):
-        raise SourceStructureError(f"expected an object with a list {ITEMS_KEY!r}; got {str(document)[:200]!r}")
-    items = document[ITEMS_KEY]
+    items, _ = _listing(document)
     objects = [item for item in items if isinstance(item, dict)]
     if objects:
-        absent = [FIELDS[name] for name in REQUIRED if not any(FIELDS[name] in item for item in objects)]
+        absent = [field for field in REQUIRED if not any(field in item for item in objects)]
         if absent:
-            seen = sorted(set().union(*(item.keys() for item in objects)) - set(FIELDS.values()))
+            seen = sorted(set().union(*(item.keys() for item in objects)))
             raise SourceStructureError(
-                f"no offering on the page has the field(s) {absent}: the source's format changed "
-                f"(fields not recognised: {seen})"
+                f"no event on the page has the field(s) {absent}: the source's format changed (fields: {seen})"
             )
     for item in items:
         if not isinstance(item, dict):
-            yield ParseFailure(f"expected an offering object, got {type(item).__name__}", str(item)[:500])
+            yield ParseFailure(f"expected an event object, got {type(item).__name__}", str(item)[:500])
             continue
         try:
-            record = offering_to_record(item)
+            record = event_to_record(item)
         except (ValueError, TypeError, AttributeError) as exc:
-            yield ParseFailure(
-                f"offering {item.get(FIELDS['offering_id'])!r} has a malformed value: {exc}", str(item)[:500]
-            )
+            yield ParseFailure(f"event {item.get('educationEventId')!r} has a malformed value: {exc}", str(item)[:500])
             continue
         yield record
 
@@ -187,17 +246,77 @@ def snapshot_date(period: Period) -> date:
     return period.end.astimezone(STOCKHOLM).date()
 
 
+def land_listing(conn, source, batch_id: int, endpoint: str, params: dict[str, Any], first_part: int) -> int:
+    """Land every page of one listing, 0-based, to ``number + 1 == totalPages``; returns parts landed.
+
+    A page must hold what the totals imply for it (fetched again a few times, then the batch fails):
+    the batch is then a complete snapshot, safe to close what it no longer lists.
+
+    Raises:
+        IncompleteSnapshotError: a page stays short, or the totals change while paging.
+    """
+    import orjson
+
+    from vagled.pipeline.load import land_payload
+
+    path = f"{API_ROOT}/{endpoint}"
+    page, part, totals = 0, first_part, None
+    while True:
+        query = {**params, "page": page, "size": PAGE_SIZE}
+        for attempt in range(1, PAGE_ATTEMPTS + 1):
+            response = source.fetch(path, params=query, headers={"Accept": MEDIA_TYPE})
+            document = orjson.loads(response.body)
+            try:
+                items, info = _listing(document)
+            except SourceStructureError:
+                info = None  # land it: the parser rejects the batch with the reason
+                break
+            these = (int(info.get("totalElements") or 0), int(info.get("totalPages") or 0))
+            if totals is not None and these != totals:
+                raise IncompleteSnapshotError(
+                    f"{path} {params}: the totals changed from {totals} to {these} at page {page}"
+                )
+            size = int(info.get("size") or PAGE_SIZE)
+            expected = max(0, min(size, these[0] - page * size))
+            got = len({i.get("educationEventId") for i in items if isinstance(i, dict)})
+            if got >= expected and int(info.get("number", page)) == page:
+                break
+            log.warning("%s %s page %d holds %d of %d events (attempt %d)", path, params, page, got, expected, attempt)
+        else:
+            raise IncompleteSnapshotError(
+                f"{path} {params}: page {page} held {got} of the {expected} events its totals imply, "
+                f"after {PAGE_ATTEMPTS} attempts; nothing of this snapshot is published"
+            )
+        land_payload(
+            conn,
+            batch_id,
+            FEED,
+            part,
+            source_url=response.url,
+            body=response.body,
+            content_type=response.content_type,
+            request_params={"endpoint": endpoint, **query},
+        )
+        part += 1
+        if info is None:
+            return part - first_part
+        totals = these
+        if page + 1 >= these[1]:
+            return part - first_part
+        page += 1
+
+
 def land(conn, batch_id: int, period: Period, params: Mapping[str, Any]) -> dict[str, Any]:
-    """Land the complete listing of the area's counties as of the end of the period."""
-    from vagled.pipeline.extract import land_paged
+    """Land both listings for every municipality of the area, as the API lists them today."""
+    from vagled.feeds.key_figures import area_municipality_codes
     from vagled.sources.http import HttpSource
 
-    as_of = snapshot_date(period)
-    query = {"lan": ",".join(area_county_codes()), "as_of": as_of.isoformat()}
-    parts, total = land_paged(
-        conn, HttpSource(CONN_ID), batch_id, FEED, PATH, query, items_key=ITEMS_KEY, size=PAGE_SIZE
-    )
-    return {"parts": parts, "listed": total, "as_of": as_of.isoformat()}
+    source = HttpSource(CONN_ID)
+    parts = 0
+    for code in area_municipality_codes(conn):
+        for endpoint in ENDPOINTS:
+            parts += land_listing(conn, source, batch_id, endpoint, {FILTER_PARAM: code}, parts)
+    return {"parts": parts, "as_of": snapshot_date(period).isoformat()}
 
 
 def suite_parameters(conn) -> dict[str, Any]:
@@ -219,13 +338,17 @@ SPEC = FeedSpec(
     natural_key=("offering_id",),
     suite="education_offerings",
     publish_sql="core/publish_education_offerings",
-    parse=parse_offerings,
+    parse=parse_events,
     asset_uri=EDUCATION_OFFERINGS,
     max_quarantine_share=0.2,
     suite_parameters=suite_parameters,
     land=land,
-    pre_publish_sql=("core/publish_education_providers",),
-    post_publish_sql=("core/update_education_offering_first_seen", "core/close_education_offerings"),
+    pre_publish_sql=("core/lock_education_offerings", "core/publish_education_providers"),
+    post_publish_sql=(
+        "core/update_education_offering_first_seen",
+        "core/close_education_offerings",
+        "core/update_education_offering_same_as",
+    ),
     # a replay holds a few offerings, not the catalogue: it must never close the others
-    replay_post_publish_sql=("core/update_education_offering_first_seen",),
+    replay_post_publish_sql=("core/update_education_offering_first_seen", "core/update_education_offering_same_as"),
 )

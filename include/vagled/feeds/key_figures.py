@@ -1,22 +1,25 @@
 """Municipality key figures from Kolada (RKA): one value per municipality, year, KPI and gender.
 
-Kolada API v2: ``GET /v2/data/kpi/{kpi,..}/municipality/{id,..}/year/{year,..}?per_page=&page=``
-answers ``{"count", "values": [{"kpi", "municipality", "period", "values": [{"gender": "T"|"K"|"M",
-"status", "value"}]}], "next_page"}``; ``next_page`` is there only while another page follows. A
-value may be null with a status (missing, confidential): it is kept as such, with its status.
+Kolada API v3 (vagled.sources.kolada): ``GET /v3/data/kpi/{ids}/municipality/{ids}/year/{years}``,
+split into requests of at most 25 ids and 25 years, every page followed through ``next_url``.
+Each value object holds ``{"count", "gender": "T"|"K"|"M", "status", "value", "isdeleted"}``. A
+null value is kept as such, with its status; a value Kolada flags ``isdeleted`` is no current
+figure: it stages as NULL with status ``deleted`` (so it replaces, never stands as, the old number).
 
-Which KPIs are loaded is configuration: include/reference/municipality_key_figures.toml. The SCB
-feed (vagled.feeds.scb) stages into the same table with the same suite and publish SQL.
+Which KPIs are loaded is configuration: include/reference/municipality_key_figures.toml. A KPI
+whose id and title could not be verified against public documentation is marked ``verified =
+false`` there and is not loaded unless ``load_unverified = true``. The SCB feed (vagled.feeds.scb)
+stages into the same table with the same suite and publish SQL.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import tomllib
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from vagled.assets import MUNICIPALITY_KEY_FIGURES
 from vagled.config import REFERENCE_DIR
@@ -25,8 +28,9 @@ from vagled.pipeline.period import Period
 
 CONN_ID = "kolada"
 CONFIG_PATH = REFERENCE_DIR / "municipality_key_figures.toml"
-# Following next_page stops here: a source that keeps answering with a next page is broken.
-MAX_PAGES = 1000
+# The status a value gets when Kolada flags it isdeleted: not Kolada's own literal, ours.
+DELETED_STATUS = "deleted"
+log = logging.getLogger(__name__)
 
 STAGED_COLUMNS = (
     "municipality_code",
@@ -67,11 +71,17 @@ def config() -> dict[str, Any]:
     return cfg
 
 
+def kolada_kpis() -> list[dict[str, Any]]:
+    """The configured KPIs a run loads: the verified ones, and the others only with load_unverified."""
+    cfg = config()["kolada"]
+    load_unverified = bool(cfg.get("load_unverified", False))
+    return [k for k in cfg["kpi"] if k.get("verified", False) or load_unverified]
+
+
 def indicator_codes() -> list[str]:
     cfg = config()
     return sorted(
-        [k["indicator"] for k in cfg["kolada"]["kpi"]]
-        + [c["indicator"] for t in cfg["scb"]["table"] for c in t["content"]]
+        [k["indicator"] for k in kolada_kpis()] + [c["indicator"] for t in cfg["scb"]["table"] for c in t["content"]]
     )
 
 
@@ -110,70 +120,38 @@ def area_municipality_codes(conn) -> list[str]:
 
 
 # -- Kolada ---------------------------------------------------------------------------------------
-def kolada_requests(kpis: list[str], municipalities: list[str], years: list[int], per_page: int) -> tuple[str, dict]:
-    """The first request of a Kolada data query (path, params)."""
-    path = f"v2/data/kpi/{','.join(kpis)}/municipality/{','.join(municipalities)}/year/{','.join(map(str, years))}"
-    return path, {"per_page": per_page, "page": 1}
-
-
-def next_page_params(document: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The params of the page ``next_page`` points to, or None on the last page.
-
-    Only page and per_page are taken from the link: its host and scheme are Kolada's public ones,
-    not necessarily the connection's.
-
-    Raises:
-        SourceStructureError: next_page does not move forward.
-    """
-    link = document.get("next_page")
-    if not link:
-        return None
-    query = parse_qs(urlsplit(str(link)).query)
-    try:
-        page = int(query["page"][0])
-    except (KeyError, ValueError, IndexError) as exc:
-        raise SourceStructureError(f"Kolada next_page {link!r} has no page number") from exc
-    if page <= int(current["page"]):
-        raise SourceStructureError(f"Kolada next_page {link!r} does not move past page {current['page']}")
-    return {**current, "page": page, "per_page": int(query.get("per_page", [current["per_page"]])[0])}
-
-
 def land_kolada(conn, batch_id: int, period: Period | None, params: Mapping[str, Any]) -> dict[str, Any]:
-    """Land every page of one Kolada query for the configured KPIs, the area's municipalities and the run's years."""
-    import orjson
-
+    """Land every page of the Kolada queries for the loaded KPIs, the area's municipalities and the run's years."""
     from vagled.pipeline.load import land_payload
+    from vagled.sources import kolada
     from vagled.sources.http import HttpSource
 
     cfg = config()["kolada"]
     years = statistics_years(period, params)
-    path, query = kolada_requests(
-        [k["id"] for k in cfg["kpi"]], area_municipality_codes(conn), years, int(cfg.get("per_page", 5000))
-    )
+    kpis = kolada_kpis()
+    skipped = [k["id"] for k in cfg["kpi"] if k not in kpis]
+    if skipped:
+        log.warning("Kolada KPI ids not verified against Kolada's documentation, not loaded: %s", ", ".join(skipped))
     source = HttpSource(CONN_ID)
     parts = 0
-    next_query: dict[str, Any] | None = query
-    while next_query is not None:
-        if parts >= MAX_PAGES:
-            raise SourceStructureError(f"Kolada kept answering with a next page after {MAX_PAGES} pages")
-        response = source.fetch(path, params=next_query)
-        land_payload(
-            conn,
-            batch_id,
-            "kolada_key_figures",
-            parts,
-            source_url=response.url,
-            body=response.body,
-            content_type=response.content_type,
-            request_params=next_query,
-        )
-        parts += 1
-        next_query = next_page_params(orjson.loads(response.body), next_query)
-    return {"parts": parts, "years": years}
+    for path in kolada.data_paths([k["id"] for k in kpis], area_municipality_codes(conn), years):
+        for response, request in kolada.pages(source, path, per_page=int(cfg.get("per_page", kolada.MAX_PER_PAGE))):
+            land_payload(
+                conn,
+                batch_id,
+                "kolada_key_figures",
+                parts,
+                source_url=response.url,
+                body=response.body,
+                content_type=response.content_type,
+                request_params=request,
+            )
+            parts += 1
+    return {"parts": parts, "years": years, "unverified_not_loaded": skipped}
 
 
 def _kpi_index() -> dict[str, dict[str, Any]]:
-    return {k["id"]: k for k in config()["kolada"]["kpi"]}
+    return {k["id"]: k for k in kolada_kpis()}
 
 
 def parse_kolada(body: bytes, content_type: str) -> Iterator[dict[str, Any] | ParseFailure]:
@@ -186,6 +164,8 @@ def parse_kolada(body: bytes, content_type: str) -> Iterator[dict[str, Any] | Pa
         return
     if not isinstance(document, dict) or not isinstance(document.get("values"), list):
         raise SourceStructureError("a Kolada answer must be an object with a 'values' list")
+    if "next_page" in document:
+        raise SourceStructureError("the answer pages with next_page, as Kolada v2 did: this is not a v3 answer")
     entries = document["values"]
     objects = [e for e in entries if isinstance(e, dict)]
     for key in ("kpi", "municipality", "values"):
@@ -200,7 +180,8 @@ def parse_kolada(body: bytes, content_type: str) -> Iterator[dict[str, Any] | Pa
         period = entry.get("period")
         for item in entry["values"]:
             try:
-                value = item.get("value")
+                deleted = item.get("isdeleted") is True
+                value = None if deleted else item.get("value")
                 yield {
                     "municipality_code": None if entry.get("municipality") is None else str(entry["municipality"]),
                     "year": None if period is None else int(period),
@@ -208,7 +189,7 @@ def parse_kolada(body: bytes, content_type: str) -> Iterator[dict[str, Any] | Pa
                     "indicator_code": kpi["indicator"] if kpi else None,
                     "gender": item.get("gender"),
                     "value": None if value is None else float(value),
-                    "status": item.get("status") or None,
+                    "status": DELETED_STATUS if deleted else (item.get("status") or None),
                     "source": "kolada",
                     "source_ref": str(entry.get("kpi")),
                     "title": kpi["title"] if kpi else None,

@@ -1,21 +1,19 @@
-"""Municipality key figures from SCB PxWebApi v1: population (yearly) and employment (monthly).
+"""Municipality key figures from SCB's PxWebApi 2.0: population per municipality, year and sex (TAB638).
 
-``POST /OV0104/v1/doris/sv/ssd/<table>`` with a JSON query (``Region`` filtered with
-``vs:RegionKommun07``, ``ContentsCode``, ``Tid``, optionally ``Kon``; variables left out are
-eliminated, i.e. totals) answers ``{"columns", "data": [{"key": [...], "values": ["245857"]}]}``;
-values are strings and ".." marks a missing figure. ``GET`` on the table lists its variables, which
-tells which periods exist.
+The client is vagled.sources.pxweb. A run reads SCB's limits from ``/config`` (cells per call, calls
+per window), reads each configured table's json-stat2 metadata (its years and content codes), and
+POSTs selections of at most the cell limit: ``Region`` by the municipality codelist, the configured
+``ContentsCode`` values, the run's years, and ``Kon`` (1 men, 2 women) besides the total (``Kon``
+eliminated). A year the table does not have yet is reported, never skipped in silence: in the batch
+(audit.load_batch.notes) and in the task log, e.g. "2025 not published in TAB638".
 
-SCB's limits are honoured here: at most ``calls`` calls per ``per_seconds`` (RateLimiter, per
-process) and at most ``max_cells`` cells per answer (queries are split). The tables and content
-codes are configuration (include/reference/municipality_key_figures.toml); values stage into the
-same table as Kolada's, with the same suite and publish SQL.
+The tables and content codes are configuration (include/reference/municipality_key_figures.toml);
+values stage into the same table as Kolada's, with the same suite and publish SQL.
 """
 
 from __future__ import annotations
 
-import functools
-import re
+import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -33,10 +31,9 @@ from vagled.pipeline.feed import FeedSpec, ParseFailure, SourceStructureError
 from vagled.pipeline.period import Period
 
 CONN_ID = "scb_pxweb"
-API_ROOT = "OV0104/v1/doris/sv/ssd"
 GENDER_OF_KON = {"1": "M", "2": "K"}
-_TIME = re.compile(r"^(\d{4})(?:M(\d{2}))?$")
-
+REQUIRED_DIMENSIONS = ("Region", "ContentsCode", "Tid")
+log = logging.getLogger(__name__)
 
 # SCB counts a call when it arrives, the limiter when it leaves: a window a tenth longer keeps a
 # call that left just in time from arriving just too early.
@@ -50,113 +47,101 @@ def limiter(calls: int, per_seconds: float):
     return RateLimiter(calls, per_seconds * WINDOW_MARGIN)
 
 
-@functools.cache
-def rate_limiter():
-    """One limiter per process: every SCB call of this worker counts against the same window.
+_LIMITERS: dict[tuple[int, float], Any] = {}
+
+
+def rate_limiter(calls: int, per_seconds: float):
+    """One limiter per process and limit: every SCB call of this worker counts against the same window.
 
     SCB's budget is per client, so it is shared between the tasks its pool lets run at once
     (vagled.pools): slots x per-task calls stays within ``calls``, however many workers run.
     """
     from vagled.pools import per_task_calls
 
-    cfg = config()["scb"]
-    return limiter(per_task_calls(CONN_ID, int(cfg["calls"])), float(cfg["per_seconds"]))
+    key = (per_task_calls(CONN_ID, calls), float(per_seconds))
+    if key not in _LIMITERS:
+        _LIMITERS[key] = limiter(*key)
+    return _LIMITERS[key]
 
 
-def wanted_times(available: list[str], years: list[int], frequency: str) -> list[str]:
-    """The table's time values that belong to ``years`` (``2025`` or ``2025M01``..``2025M12``)."""
-    wanted = []
-    for value in available:
-        match = _TIME.match(value)
-        if match and int(match.group(1)) in years and (match.group(2) is not None) == (frequency == "month"):
-            wanted.append(value)
-    return wanted
-
-
-def plan_queries(
-    regions: list[str], contents: list[str], times: list[str], *, by_sex: bool, max_cells: int
-) -> list[dict[str, Any]]:
-    """Split one table query into PxWebApi queries of at most ``max_cells`` cells each.
-
-    The totals (Kon eliminated) and, with ``by_sex``, men and women are separate queries.
-
-    Raises:
-        ValueError: not even one region, one period and every content fit in ``max_cells``.
-    """
-    queries = []
-    for sexes in ([], ["1", "2"]) if by_sex else ([],):
-        per_time = len(contents) * max(1, len(sexes))
-        if per_time > max_cells:
-            raise ValueError(f"{per_time} cells for one region and period: above the limit of {max_cells}")
-        per_region = per_time * len(times)
-        if per_region <= max_cells:
-            region_chunk, time_chunk = max(1, max_cells // per_region), len(times)
-        else:
-            region_chunk, time_chunk = 1, max_cells // per_time
-        for r in range(0, len(regions), region_chunk):
-            for t in range(0, len(times), time_chunk):
-                query = [
-                    {
-                        "code": "Region",
-                        "selection": {"filter": "vs:RegionKommun07", "values": regions[r : r + region_chunk]},
-                    },
-                    {"code": "ContentsCode", "selection": {"filter": "item", "values": contents}},
-                    {"code": "Tid", "selection": {"filter": "item", "values": times[t : t + time_chunk]}},
-                ]
-                if sexes:
-                    query.insert(1, {"code": "Kon", "selection": {"filter": "item", "values": sexes}})
-                queries.append({"query": query, "response": {"format": "json"}})
-    return queries
-
-
-def query_cells(query: Mapping[str, Any]) -> int:
-    cells = 1
-    for item in query["query"]:
-        cells *= len(item["selection"]["values"])
-    return cells
+def unpublished_years(table_id: str, available: list[str], years: list[int]) -> list[str]:
+    """One sentence per wanted year the table does not have, e.g. "2025 not published in TAB638"."""
+    return [f"{year} not published in {table_id}" for year in years if str(year) not in available]
 
 
 def land_tables(
     conn, source, batch_id: int, years: list[int], regions: list[str], *, max_cells: int | None = None
 ) -> dict[str, Any]:
-    """Query every configured table for ``regions`` and ``years`` and land each answer as one part."""
-    import orjson
+    """Query every configured table for ``regions`` and ``years`` and land each answer as one part.
 
+    ``max_cells`` lowers the cell limit /config gives (tests); the limit is never raised above it.
+    """
     from vagled.pipeline.load import land_payload
+    from vagled.sources import pxweb
 
     cfg = config()["scb"]
-    max_cells = int(max_cells or cfg["max_cells"])
-    parts = 0
+    limits = pxweb.read_limits(source)
+    if source.rate_limiter is None:
+        source.rate_limiter = rate_limiter(limits.calls, limits.window_seconds)
+        source.rate_limiter.wait()  # counts the /config call, made before the limits were known
+    cells_limit = min(limits.max_cells, max_cells or limits.max_cells)
+    parts, notes = 0, []
     for table in cfg["table"]:
-        path = f"{API_ROOT}/{table['path']}"
-        meta = orjson.loads(source.fetch(path).body)
-        time_variable = next((v for v in meta.get("variables", []) if v.get("code") == "Tid"), None)
-        if time_variable is None:
-            raise SourceStructureError(f"SCB table {table['path']} has no variable Tid")
-        times = wanted_times([str(v) for v in time_variable.get("values", [])], years, table["frequency"])
-        if not times:
-            continue  # not published yet for these years: nothing to land, nothing to fail
+        table_id = table["id"]
+        meta = pxweb.metadata(source, table_id)
+        for dimension in REQUIRED_DIMENSIONS:
+            pxweb.dimension_codes(meta, dimension)  # raises, naming the dimensions found, when one is missing
+        available = pxweb.dimension_codes(meta, "Tid")
         contents = [c["code"] for c in table["content"]]
-        for query in plan_queries(regions, contents, times, by_sex=bool(table.get("by_sex")), max_cells=max_cells):
-            response = source.fetch(path, method="POST", json_body=query)
-            land_payload(
-                conn,
-                batch_id,
-                "scb_key_figures",
-                parts,
-                source_url=response.url,
-                body=response.body,
-                content_type=response.content_type,
-                request_params={"table": table["path"], "cells": query_cells(query), **query},
+        unknown = sorted(set(contents) - set(pxweb.dimension_codes(meta, "ContentsCode")))
+        if unknown:
+            raise SourceStructureError(f"SCB table {table_id} has no content code(s) {unknown}: check its metadata")
+        missing = unpublished_years(table_id, available, years)
+        for note in missing:
+            log.warning("SCB: %s", note)
+        notes += missing
+        times = [str(y) for y in years if str(y) in available]
+        if not times:
+            continue
+        for sexes in ([], ["1", "2"]) if table.get("by_sex") else ([],):
+            fixed = [
+                {"variableCode": "ContentsCode", "valueCodes": contents},
+                {"variableCode": "Tid", "valueCodes": times},
+            ]
+            if sexes:
+                fixed.append({"variableCode": "Kon", "valueCodes": sexes})
+            per_region = len(contents) * len(times) * max(1, len(sexes))
+            selections = pxweb.plan_selections(
+                fixed, "Region", regions, per_region, cells_limit, codelist=cfg.get("region_codelist")
             )
-            parts += 1
-    return {"parts": parts, "years": years}
+            for selection in selections:
+                response = pxweb.post_data(source, table_id, selection)
+                land_payload(
+                    conn,
+                    batch_id,
+                    "scb_key_figures",
+                    parts,
+                    source_url=response.url,
+                    body=response.body,
+                    content_type=response.content_type,
+                    request_params={
+                        "table": table_id,
+                        "cells": pxweb.selection_cells(selection),
+                        "selection": selection,
+                    },
+                )
+                parts += 1
+    if notes:
+        from vagled.pipeline.load import note_batch
+
+        note_batch(conn, batch_id, "; ".join(notes))
+    return {"parts": parts, "years": years, "not_published": notes, "max_cells": cells_limit}
 
 
 def land(conn, batch_id: int, period: Period | None, params: Mapping[str, Any]) -> dict[str, Any]:
     from vagled.sources.http import HttpSource
 
-    source = HttpSource(CONN_ID, rate_limiter=rate_limiter())
+    source = HttpSource(CONN_ID)
     return land_tables(conn, source, batch_id, statistics_years(period, params), area_municipality_codes(conn))
 
 
@@ -165,76 +150,41 @@ def _contents_index() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
 
 
 def parse_scb(body: bytes, content_type: str) -> Iterator[dict[str, Any] | ParseFailure]:
+    """Records of one json-stat2 answer: one per cell (region, content, year, sex)."""
     import orjson
+
+    from vagled.sources import pxweb
 
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         yield ParseFailure(f"answer is not valid JSON: {exc}", body[:500].decode("utf-8", "replace"))
         return
-    if not isinstance(document, dict) or not isinstance(document.get("columns"), list):
-        raise SourceStructureError("a PxWebApi answer must be an object with 'columns' and 'data'")
-    columns = document["columns"]
-    if not all(isinstance(c, dict) for c in columns) or not isinstance(document.get("data", []), list):
-        raise SourceStructureError("a PxWebApi answer's columns must be objects and its data a list")
-    keys = [c for c in columns if c.get("type") != "c"]
-    values = [c for c in columns if c.get("type") == "c"]
-    codes = [c.get("code") for c in keys]
-    for needed in ("Region", "Tid"):
-        if needed not in codes:
-            raise SourceStructureError(f"the PxWebApi answer has no column {needed!r} (columns: {codes})")
-    positions = {
-        "region": codes.index("Region"),
-        "time": codes.index("Tid"),
-        "sex": codes.index("Kon") if "Kon" in codes else None,
-    }
-    for row in document.get("data") or []:
-        try:
-            # materialised per row: a row that breaks part-way yields nothing but its failure
-            records = list(_row_records(row, keys, values, positions))
-        except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
-            yield ParseFailure(f"malformed PxWebApi row: {type(exc).__name__}: {exc}", str(row)[:500])
-            continue
-        yield from records
-
-
-def _row_records(
-    row: Any, keys: list[dict], values: list[dict], positions: dict[str, int | None]
-) -> Iterator[dict[str, Any] | ParseFailure]:
-    key = row.get("key") if isinstance(row, dict) else None
-    if not isinstance(key, list) or len(key) != len(keys):
-        yield ParseFailure("a PxWebApi row whose key does not match the columns", str(row)[:500])
-        return
-    time_at, region_at, sex_at = positions["time"], positions["region"], positions["sex"]
-    match = _TIME.match(str(key[time_at]))
-    if match is None:
-        yield ParseFailure(f"unknown period {key[time_at]!r}", str(row)[:500])
-        return
-    cells = row.get("values") or []
-    if not isinstance(cells, list):
-        yield ParseFailure("a PxWebApi row whose values are not a list", str(row)[:500])
-        return
+    if not isinstance(document, dict) or document.get("class") not in (None, "dataset"):
+        raise SourceStructureError("a PxWebApi data answer must be a json-stat2 dataset")
+    for dimension in REQUIRED_DIMENSIONS:
+        pxweb.dimension_codes(document, dimension)
     known = _contents_index()
-    for position, column in enumerate(values):
-        code = column.get("code")
-        table, content = known.get(code, (None, None)) if isinstance(code, str) else (None, None)
-        raw = cells[position] if position < len(cells) else None
-        try:
-            value = None if raw is None or raw == ".." else float(str(raw))
-        except ValueError:
-            yield ParseFailure(f"value {raw!r} of {code} is not a number", str(row)[:500])
+    for key, raw, status in pxweb.cells(document):
+        table, content = known.get(key["ContentsCode"], (None, None))
+        year = key["Tid"]
+        if not year.isdigit():
+            yield ParseFailure(f"unknown period {year!r}", str(key)[:500])
+            continue
+        if raw is not None and (isinstance(raw, bool) or not isinstance(raw, int | float)):
+            yield ParseFailure(f"value {raw!r} of {key} is not a number", str(key)[:500])
             continue
         yield {
-            "municipality_code": str(key[region_at]),
-            "year": int(match.group(1)),
-            "month": int(match.group(2) or 0),
+            "municipality_code": key["Region"],
+            "year": int(year),
+            "month": 0,
             "indicator_code": content["indicator"] if content else None,
-            "gender": "T" if sex_at is None else GENDER_OF_KON.get(str(key[sex_at])),
-            "value": value,
-            # ".." is SCB's "no figure"; a value absent from the answer has no status and is quarantined.
-            "status": ".." if raw == ".." else None,
+            "gender": GENDER_OF_KON.get(key["Kon"]) if "Kon" in key else "T",
+            "value": None if raw is None else float(raw),
+            # SCB's status marks (.., ., :) say why a value is missing; a null without one is quarantined.
+            "status": status,
             "source": "scb",
-            "source_ref": f"{table['path']}/{code}" if table else str(code),
+            "source_ref": f"{table['id']}/{key['ContentsCode']}" if table else key["ContentsCode"],
             "title": content["title"] if content else None,
             "unit": content["unit"] if content else None,
             "frequency": table["frequency"] if table else None,

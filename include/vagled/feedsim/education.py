@@ -1,10 +1,21 @@
-"""Education offerings (``education_offerings``), Skolverket / Susa-navet style, paged JSON.
+"""Skolverket's Planned Educations API v3 (``education_offerings``): HAL+JSON listings.
 
-``GET /v1/offerings?lan=18&kommun=1880&typ=komvux&as_of=2026-10-26|week=2026-W44&page=1&size=100``
--> ``{"total", "page", "size", "as_of", "offerings": [...]}`` (size at most 500). Offerings exist in
-the area's municipalities only. The catalogue changes weekly: each intake is listed from 16-44 weeks
-before its start until two weeks after it, a few are withdrawn early, and some change (places,
-pace) during their listing. Everything is a function of (seed, provider, programme, start, week).
+``GET /planned-educations/v3/adult-education-events`` (komvux, sfi, YH, university, folkhögskola) and
+``/planned-educations/v3/education-events`` (upper secondary), filters ``geographicalAreaCode``
+(a municipality code), ``municipality``, ``county``, ``typeOfSchool``; ``page`` 0-based and ``size``
+(capped at MAX_SIZE: a larger size is answered with MAX_SIZE). The media type
+``application/vnd.skolverket.plannededucations.api.v3.hal+json`` must be accepted (or ``*/*``), else
+406. Answer: ``{"status", "message", "body": {"_embedded": {"listedAdultEducationEvents" |
+"listedEducationEvents": [...]}, "_links": {first, prev, self, next, last}, "page": {"size",
+"totalElements", "totalPages", "number"}}}``. ``/adult-education-events/{id}`` is the detail view
+(``geographicalAreaCode`` null there). The old invented ``/v1/offerings`` is gone (404).
+
+Quirks served: some titles in ``<![CDATA[...]]>``; ``paceOfStudy`` a string, sometimes the literal
+``"null"``; ``lastApplicationDate`` with offset, without, or ``2099-12-31T00:00:00`` (no deadline);
+continuous intakes with neither startDate nor semesterStart; some events with only a semester. No
+SUN code, no places. The literals of ``typeOfSchool`` and the id prefixes other than e.myh., e.uoh.
+and e.IST. are feedsim's own (unconfirmed). The listing is the catalogue of the sim's "now": each
+intake is listed from 16-44 weeks before its start until two weeks after it, a few are withdrawn.
 """
 
 from __future__ import annotations
@@ -24,10 +35,10 @@ from vagled.feedsim.common import (
     population,
     reference,
     rng,
+    stable_int,
     unit,
 )
 
-MAX_SIZE = 500
 LEVEL_LABELS = {
     "2": "Förgymnasial utbildning 9 (10) år",
     "3": "Gymnasial utbildning",
@@ -218,125 +229,162 @@ def _starts(kind: str, around: date) -> list[date]:
     return out
 
 
-def _week_monday(req: Request) -> date:
-    raw_week, raw_as_of = req.q("week"), req.q("as_of")
-    try:
-        if raw_week:
-            year, week = raw_week.upper().split("-W")
-            return date.fromisocalendar(int(year), int(week), 1)
-        day = date.fromisoformat(raw_as_of) if raw_as_of else req.sim.today
-    except ValueError as exc:
-        raise HttpError(400, "as_of must be YYYY-MM-DD and week YYYY-Www") from exc
-    return day - timedelta(days=day.weekday())
+MAX_SIZE = 50
+MEDIA_TYPE = "application/vnd.skolverket.plannededucations.api.v3.hal+json"
+API_ROOT = "/planned-educations/v3"
+TYPE_OF_SCHOOL = {
+    "gymnasieskola": "gy",
+    "komvux": "vux",
+    "yrkeshogskola": "yh",
+    "universitet": "uoh",
+    "folkhogskola": "fhsk",
+}
+LISTS = {"adult-education-events": "listedAdultEducationEvents", "education-events": "listedEducationEvents"}
 
 
-def offerings(seed: int, monday: date, counties: set[str], munis: set[str], kinds: set[str]) -> list[dict[str, Any]]:
-    """Every offering listed in the week starting `monday`, sorted by id."""
+def event_id(kind: str, oid: str) -> str:
+    prefix = {"yrkeshogskola": "e.myh.", "universitet": "e.uoh.", "folkhogskola": "e.fhsk."}.get(kind, "e.IST.")
+    if kind == "yrkeshogskola":
+        return prefix + str(10_000 + stable_int("myh-event", oid) % 90_000)
+    return prefix + oid
+
+
+def _deadline(seed: int, oid: str, start: date | None) -> str:
+    r = unit(seed, "deadline", oid)
+    if start is None or r < 0.15:
+        return "2099-12-31T00:00:00"  # no deadline
+    day = start - timedelta(weeks=8)
+    if r < 0.55:
+        return f"{day.isoformat()}T23:59:59+02:00"
+    return f"{day.isoformat()}T23:59:59"
+
+
+def events(seed: int, today: date, munis: set[str], schools: set[str], endpoint: str) -> list[dict[str, Any]]:
+    """Every event listed on ``today`` for the municipalities, sorted by id."""
     ref = reference()
+    monday = today - timedelta(days=today.weekday())
+    wanted_kinds = {"gymnasieskola"} if endpoint == "education-events" else set(CATALOGUE) - {"gymnasieskola"}
     out = []
     for p in providers(seed):
-        county = ref.municipality_by_code[p.municipality].county_code
-        if (
-            (counties and county not in counties)
-            or (munis and p.municipality not in munis)
-            or (kinds and p.type not in kinds)
-        ):
+        if p.type not in wanted_kinds or (munis and p.municipality not in munis):
             continue
-        for code, name, sun_prefix, level in p.programmes:
+        for code, name, _, _ in p.programmes:
+            school = "sfi" if code == "SFI" else TYPE_OF_SCHOOL[p.type]
+            if schools and school not in schools:
+                continue
             for start in _starts(p.type, monday):
                 oid = f"{p.pid}-{code}-{start:%Y%m%d}"
                 r = rng(seed, "offering", oid)
                 if p.type == "komvux" and r.random() < 0.4:
-                    continue  # not every course starts every intake
-                listed_from = start - timedelta(weeks=LISTED_WEEKS[p.type])
-                withdrawn = r.random() < 0.05  # withdrawn some weeks after it was listed
-                if withdrawn and monday >= listed_from + timedelta(weeks=r.randint(2, LISTED_WEEKS[p.type] - 2)):
                     continue
-                changes = sorted(
-                    listed_from + timedelta(weeks=r.randint(1, LISTED_WEEKS[p.type] - 1))
-                    for _ in range(r.choice((0, 0, 1, 2)))
+                listed_from = start - timedelta(weeks=LISTED_WEEKS[p.type])
+                if r.random() < 0.05 and monday >= listed_from + timedelta(
+                    weeks=r.randint(2, LISTED_WEEKS[p.type] - 2)
+                ):
+                    continue  # withdrawn
+                pace = (
+                    "100.0"
+                    if p.type in ("gymnasieskola", "universitet")
+                    else r.choice(("100.0", "100.0", "50.0", "25.0"))
                 )
-                version = sum(1 for c in changes if c <= monday)
-                updated = max([listed_from, *(c for c in changes if c <= monday)])
-                if p.type == "universitet":
-                    places: int | None = r.randrange(40, 160, 5)
-                elif p.type == "komvux":
-                    places = None if r.random() < 0.4 else r.randrange(10, 40)
-                else:
-                    places = r.randrange(16, 40)
-                pace = 100 if p.type in ("gymnasieskola", "universitet") else r.choice((100, 100, 50, 25))
-                distance = p.type not in ("gymnasieskola",) and r.random() < 0.25
-                if version:  # a change in the catalogue: places and sometimes pace are revised
-                    vr = rng(seed, "offering-version", oid, version)
-                    if places is not None:
-                        places = max(5, round(places * vr.uniform(0.8, 1.25)))
-                    if p.type == "komvux" and vr.random() < 0.4:
-                        pace = vr.choice((100, 50, 25))
-                years = {"gymnasieskola": 3, "universitet": 3}.get(p.type, 1)
-                end = start + timedelta(weeks=40 * years if years > 1 else (20 if p.type == "komvux" else 40))
+                form = unit(seed, "intake-form", oid)
+                start_date: str | None = start.isoformat()
+                semester: str | None = None
+                if p.type == "komvux" and form < 0.2:
+                    start_date = None  # continuous intake: no start at all
+                elif p.type in ("universitet", "folkhogskola") and form < 0.3:
+                    start_date, semester = None, f"{'HT' if start.month >= 7 else 'VT'}{start.year}"
+                if unit(seed, "pace-null", oid) < 0.05:
+                    pace = "null"
+                title = name if unit(seed, "cdata", oid) >= 0.3 else f"<![CDATA[{name}]]>"
                 out.append(
                     {
-                        "id": oid,
-                        "code": f"{code}-{p.municipality}",
-                        "name": name,
-                        "provider": {"name": p.name, "organisation_number": p.org, "type": p.type},
-                        "sun2020": _sun_code(seed, sun_prefix, f"{p.pid}{code}"),
-                        "education_level": level,
-                        "education_level_label": LEVEL_LABELS[level],
-                        "municipality_code": p.municipality,
-                        "start_date": start.isoformat(),
-                        "end_date": end.isoformat(),
-                        "pace_percent": pace,
-                        "distance": distance,
-                        "places": places,
-                        "language": "sv",
-                        "description": f"{name} hos {p.name}. Utbildningen startar {start.isoformat()} och ges "
-                        f"{'på distans' if distance else 'på plats'} i studietakt {pace} %.",
-                        "updated": updated.isoformat(),
-                        "url": f"https://www.example-utbildning.se/{p.pid.lower()}/{code.lower()}",
+                        "educationEventId": event_id(p.type, oid),
+                        "titleSv": title,
+                        "provider": p.name,
+                        "typeOfSchool": school,
+                        "geographicalAreaCode": p.municipality,
+                        "municipality": ref.municipality_by_code[p.municipality].name,
+                        "startDate": start_date,
+                        "semesterStart": semester,
+                        "paceOfStudy": pace,
+                        "distance": p.type != "gymnasieskola" and r.random() < 0.25,
+                        "credits": {"universitet": "180.0", "yrkeshogskola": "400.0"}.get(p.type),
+                        "creditsSystem": {"universitet": "hp", "yrkeshogskola": "yhp"}.get(p.type),
+                        "executionCondition": "Dagtid",
+                        "lastApplicationDate": _deadline(seed, oid, start),
                     }
                 )
-    out.sort(key=lambda o: o["id"])
+    out.sort(key=lambda o: o["educationEventId"])
     return out
 
 
+def _page_links(req: Request, page: int, size: int, pages: int) -> dict[str, Any]:
+    def link(number: int) -> dict[str, str]:
+        params = [(k, ",".join(v)) for k, v in req.query.items() if k not in ("page", "size")]
+        return {"href": req.url(req.path, [*params, ("page", str(number)), ("size", str(size))])}
+
+    links = {"first": link(0), "self": link(page), "last": link(max(0, pages - 1))}
+    if page > 0:
+        links["prev"] = link(page - 1)
+    if page + 1 < pages:
+        links["next"] = link(page + 1)
+    return links
+
+
 def handle(req: Request) -> Response:
-    """Route an education_offerings request."""
-    if req.path.rstrip("/") != "/v1/offerings":
+    """Route an education_offerings (Skolverket) request."""
+    path = req.path.rstrip("/")
+    if not path.startswith(API_ROOT + "/"):
         raise HttpError(404, f"no such path: {req.path}")
-    monday = _week_monday(req)
-    size = min(req.qint("size", 100, lo=1), MAX_SIZE)
-    page = req.qint("page", 1, lo=1)
-    kinds = set(req.qlist("typ"))
-    unknown = kinds - set(CATALOGUE)
-    if unknown:
-        raise HttpError(400, f"typ must be one of {', '.join(CATALOGUE)}")
-    selected = offerings(req.sim.seed, monday, set(req.qlist("lan")), set(req.qlist("kommun")), kinds)
-    window = selected[(page - 1) * size : page * size]
+    accept = req.headers.get("accept", "*/*")
+    if MEDIA_TYPE not in accept and "*/*" not in accept and "application/*" not in accept:
+        raise HttpError(406, f"not acceptable: this API serves {MEDIA_TYPE}")
+    parts = path[len(API_ROOT) + 1 :].split("/")
+    endpoint = parts[0]
+    if endpoint not in LISTS:
+        raise HttpError(404, f"no such resource: {req.path}")
+    today = req.sim.today
+    munis = set(req.qlist("geographicalAreaCode")) | set(req.qlist("municipality"))
+    selected = events(req.sim.seed, today, munis, set(req.qlist("typeOfSchool")), endpoint)
+    if len(parts) == 2:  # the detail view: geographicalAreaCode is null there
+        found = [e for e in events(req.sim.seed, today, set(), set(), endpoint) if e["educationEventId"] == parts[1]]
+        if not found:
+            raise HttpError(404, f"no event {parts[1]}")
+        detail = {**found[0], "geographicalAreaCode": None}
+        return Response(content_type=MEDIA_TYPE, body=dumps({"status": "OK", "message": None, "body": detail}))
+    size = min(req.qint("size", 20, lo=1), MAX_SIZE)
+    page = req.qint("page", 0, lo=0)
+    pages = -(-len(selected) // size)
+    window = selected[page * size : (page + 1) * size]
     if req.fault("empty_page"):
         window = []
     seed = req.sim.seed
-    dup, bad, neg = Picker(req, "duplicates"), Picker(req, "bad_codes"), Picker(req, "negative_counts")
+    dup, bad = Picker(req, "duplicates"), Picker(req, "bad_codes")
     missing, pnr = Picker(req, "missing_fields"), Picker(req, "pnr_in_text")
     drift = req.fault("schema_drift")
     out = []
     for record in window:
-        key = record["id"]
+        record = dict(record)
+        key = record["educationEventId"]
         if bad(key):
-            if unit(seed, "bad", key) < 0.5:
-                record["municipality_code"] = "9999"
-            else:
-                record["sun2020"] = "999x"
-        if record["places"] is not None and neg(key):
-            record["places"] = -record["places"]
+            record["geographicalAreaCode"] = "9999"
         if missing(key):
-            record.pop("sun2020" if unit(seed, "miss", key) < 0.5 else "provider")
+            record["titleSv"] = None
         if pnr(key):
-            record["description"] += f" Kontakt: studievägledare, personnummer {personnummer(rng(seed, 'pnr', key))}."
+            record["titleSv"] = f"{record['titleSv']} (kontakt {personnummer(rng(seed, 'pnr', key))})"
         if drift:
-            record = {("sun_code" if k == "sun2020" else k): v for k, v in record.items()}
+            record = {("areaCode" if k == "geographicalAreaCode" else k): v for k, v in record.items()}
         out.append(record)
         if dup(key):
             out.append(record)
-    body = {"total": len(selected), "page": page, "size": size, "as_of": monday.isoformat(), "offerings": out}
-    return Response(body=dumps(body))
+    body = {
+        "status": "OK",
+        "message": None,
+        "body": {
+            "_embedded": {LISTS[endpoint]: out},
+            "_links": _page_links(req, page, size, pages),
+            "page": {"size": size, "totalElements": len(selected), "totalPages": pages, "number": page},
+        },
+    }
+    return Response(content_type=MEDIA_TYPE, body=dumps(body))

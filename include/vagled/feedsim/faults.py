@@ -41,6 +41,10 @@ FAULTS: dict[str, str] = {
     "schema_drift": "a field renamed (headline->title, Antal->Antal personer, ...)",
     "pnr_in_text": "a Luhn-valid national identity number inside free text of some records",
     "wrong_encoding": "text declared in one encoding but sent in another (UTF-8 vs Windows-1252)",
+    "missing_next_page": "Kolada: the page an answer's next_url names is gone (404)",
+    "v2_path": "Kolada: the answer is paged as the retired v2 did (next_page pointing to /v2/)",
+    "cell_limit": "SCB: data calls over 50 cells are refused (403 problem JSON) though /config announces 150 000",
+    "header_moved": "MYH workbook: the header row of Tabell 3 and 4 sits two rows lower than on row 6",
 }
 
 TRANSPORT_FAULTS = frozenset(
@@ -51,7 +55,8 @@ DATA_FAULTS = frozenset(FAULTS) - TRANSPORT_FAULTS
 # Which upstreams implement each data fault (transport faults apply to every endpoint).
 APPLIES_TO: dict[str, tuple[str, ...]] = {
     "empty_page": ALL_UPSTREAMS,
-    "duplicates": ALL_UPSTREAMS,
+    # a json-stat2 answer cannot hold a cell twice
+    "duplicates": tuple(c for c in ALL_UPSTREAMS if c != "scb_pxweb"),
     "bad_codes": ALL_UPSTREAMS,
     "negative_counts": (
         "jobtech_jobstream",
@@ -59,14 +64,18 @@ APPLIES_TO: dict[str, tuple[str, ...]] = {
         "af_statistics",
         "kolada",
         "scb_pxweb",
-        "education_offerings",
+        "myh_results",
         "municipal_files",
     ),
     "missing_fields": ALL_UPSTREAMS,
     "schema_drift": ALL_UPSTREAMS,
-    "pnr_in_text": ("jobtech_jobstream", "jobtech_historical", "education_offerings", "municipal_files"),
-    # JSON upstreams: the UTF-8 JSON is sent as Windows-1252; CSV upstreams: the other encoding.
-    "wrong_encoding": ALL_UPSTREAMS,
+    "pnr_in_text": ("jobtech_jobstream", "jobtech_historical", "education_offerings", "myh_results", "municipal_files"),
+    # JSON upstreams: the UTF-8 JSON is sent as Windows-1252; CSV upstreams: the other encoding (not xlsx)
+    "wrong_encoding": tuple(c for c in ALL_UPSTREAMS if c != "myh_results"),
+    "missing_next_page": ("kolada",),
+    "v2_path": ("kolada",),
+    "cell_limit": ("scb_pxweb",),
+    "header_moved": ("myh_results",),
 }
 
 

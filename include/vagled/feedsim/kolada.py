@@ -1,10 +1,16 @@
-"""Kolada API v2 (``kolada``): key figures per municipality and year, with Kolada's paging.
+"""Kolada API v3 (``kolada``): key figures per municipality and year, with Kolada's paging.
 
-``GET /v2/data/kpi/{kpi[,kpi]}/municipality/{id[,id]}/year/{year[,year]}?per_page=&page=`` ->
-``{"count": n, "values": [{"kpi", "municipality", "period", "values": [{"count", "gender", "status",
-"value"}]}], "next_page": url}`` with ``next_page`` only when another page exists (``previous_page``
-from page 2). Municipalities are 4-digit codes (type K) and counties 00 + county code (type L).
-Metadata: ``/v2/kpi/{id}``, ``/v2/kpi?title=``, ``/v2/municipality?title=``, ``/v2/municipality/{id}``.
+``GET /v3/data/kpi/{kpi[,kpi]}/municipality/{id[,id]}[/year/{year[,year]}]?per_page=&page=`` ->
+``{"count": <values on this page>, "values": [{"kpi", "municipality", "period", "values": [{"count",
+"gender", "status", "value", "isdeleted"}]}], "next_url": url, "previous_url": url}`` with
+``next_url`` only while another page follows (``previous_url`` from page 2). At most 25 ids and 25
+years per request (more: 400). Municipalities are 4-digit codes (type K), counties 00 + county
+code (type L). Metadata: ``/v3/kpi``, ``/v3/kpi/{id}``, ``/v3/municipality[/{id}]``. Every ``/v2/``
+path answers 410 Gone, as Kolada's retired v2 does.
+
+Quirks served: a null value comes with a status; a few values are flagged ``isdeleted`` (withdrawn
+by Kolada: their number is stale). Fault ``missing_next_page``: the page ``next_url`` names is 404;
+``v2_path``: the answer is paged as the retired v2 did (``next_page``, links to ``/v2/``).
 """
 
 from __future__ import annotations
@@ -14,10 +20,12 @@ from typing import Any
 from vagled.feedsim.common import HttpError, Picker, Request, Response, dumps, population, reference, rng, unit
 
 MAX_PER_PAGE = 5000
+MAX_IDS = 25
 FIRST_YEAR = 2010
 
-# id -> metadata. ids N00914, N01982, N17457 and N01951 are real Kolada ids (seen in public code
-# listing Kolada metadata); the Komvux and establishment-programme ids are plausible, not verified.
+# id -> metadata. N00914, N01982 and N01951 and their titles are real (public listings of Kolada's
+# metadata, docs/upstreams/kolada.md); N17457's meaning is confirmed by two public clients; the
+# Komvux and establishment-programme ids are not verified and flagged so in the configuration.
 KPIS: dict[str, dict[str, Any]] = {
     "N00914": {
         "title": "Förvärvsarbetande invånare 20-64 år, andel (%)",
@@ -82,7 +90,7 @@ def _kpi_meta(kpi_id: str) -> dict[str, Any]:
         "operating_area": meta["operating_area"],
         "auspices": meta["auspices"],
         "perspective": "Resultat",
-        "is_divided_by_gender": 1,
+        "is_divided_by_gender": True,
         "has_ou_data": False,
         "municipality_type": "K",
         "prel_publication_date": None,
@@ -145,7 +153,8 @@ def entry(seed: int, kpi_id: str, entity: str, year: int, last_year: int) -> dic
         raw = _municipal_value(seed, kpi_id, entity, year)
         small = population(entity, year) < 10_000
     values = []
-    missing_all = unit(seed, "kolada-missing", kpi_id, entity, year) < 0.02
+    # inhabitants (SCB's population count) are always published; other KPIs miss a few values
+    missing_all = kind != "population" and unit(seed, "kolada-missing", kpi_id, entity, year) < 0.02
     for gender in ("T", "K", "M"):
         value: float | int | None = round(raw[gender], 1) if kind == "share" else int(raw[gender])
         status = ""
@@ -153,11 +162,19 @@ def entry(seed: int, kpi_id: str, entity: str, year: int, last_year: int) -> dic
             value, status = None, "Saknas"
         elif kpi_id == "N17457" and small and gender != "T" and unit(seed, "kolada-conf", entity, year, gender) < 0.3:
             value, status = None, "Sekretess"  # too few pupils: the per-gender figure is withheld
-        values.append({"count": 1, "gender": gender, "status": status, "value": value})
+        deleted = (
+            kind != "population"
+            and value is not None
+            and unit(seed, "kolada-deleted", kpi_id, entity, year, gender) < 0.01
+        )
+        values.append({"count": 1, "gender": gender, "status": status, "value": value, "isdeleted": deleted})
     return {"kpi": kpi_id, "municipality": entity, "period": year, "values": values}
 
 
 def _data(req: Request, kpis: list[str], munis: list[str], years: list[int]) -> Response:
+    for name, ids in (("kpi", kpis), ("municipality", munis), ("year", years)):
+        if len(ids) > MAX_IDS:
+            raise HttpError(400, f"at most {MAX_IDS} {name} ids per request, got {len(ids)}")
     unknown = [k for k in kpis if k not in KPIS]
     if unknown:
         raise HttpError(404, f"unknown kpi id(s): {', '.join(unknown)}")
@@ -175,6 +192,10 @@ def _data(req: Request, kpis: list[str], munis: list[str], years: list[int]) -> 
     for k, m, y in combos:
         if FIRST_YEAR <= y <= last_year and (not m.startswith("00") or reference().municipalities_in(m[2:])):
             selected.append((k, m, y))
+    if page > 1 and (page - 1) * per_page >= len(selected):
+        raise HttpError(404, f"page {page} does not exist")
+    if page > 1 and req.fault("missing_next_page"):
+        raise HttpError(404, f"page {page} is not available")
     window = selected[(page - 1) * per_page : page * per_page]
     values = [e for e in (entry(seed, k, m, y, last_year) for k, m, y in window) if e is not None]
     if req.fault("empty_page"):
@@ -200,23 +221,37 @@ def _data(req: Request, kpis: list[str], munis: list[str], years: list[int]) -> 
             out.append(value)
     body: dict[str, Any] = {"count": len(out), "values": out}
     base = req.path
+    if req.fault("v2_path"):  # answered as the retired v2 did: next_page / previous_page
+        if page * per_page < len(selected):
+            body["next_page"] = req.url(
+                base.replace("/v3/", "/v2/"), [("page", str(page + 1)), ("per_page", str(per_page))]
+            )
+        return Response(body=dumps(body))
     if page * per_page < len(selected):
-        body["next_page"] = req.url(base, [("page", str(page + 1)), ("per_page", str(per_page))])
+        body["next_url"] = req.url(base, [("page", str(page + 1)), ("per_page", str(per_page))])
     if page > 1:
-        body["previous_page"] = req.url(base, [("page", str(page - 1)), ("per_page", str(per_page))])
+        body["previous_url"] = req.url(base, [("page", str(page - 1)), ("per_page", str(per_page))])
     return Response(body=dumps(body))
 
 
 def handle(req: Request) -> Response:
     """Route a kolada request."""
     parts = [p for p in req.path.split("/") if p]
-    if len(parts) == 8 and parts[:3] == ["v2", "data", "kpi"] and parts[4] == "municipality" and parts[6] == "year":
-        try:
-            years = [int(y) for y in parts[7].split(",") if y]
-        except ValueError as exc:
-            raise HttpError(400, f"years must be numbers: {parts[7]}") from exc
+    if parts[:1] == ["v2"]:
+        raise HttpError(410, "Kolada API v2 is retired: use https://api.kolada.se/v3 (documentation at /v3/docs)")
+    if parts[:3] == ["v3", "data", "kpi"] and len(parts) in (6, 8) and parts[4] == "municipality":
+        years: list[int] = []
+        if len(parts) == 8:
+            if parts[6] != "year":
+                raise HttpError(404, f"no such Kolada endpoint: {req.path}")
+            try:
+                years = [int(y) for y in parts[7].split(",") if y]
+            except ValueError as exc:
+                raise HttpError(400, f"years must be numbers: {parts[7]}") from exc
+        else:
+            years = list(range(FIRST_YEAR, req.sim.today.year))
         return _data(req, parts[3].split(","), parts[5].split(","), years)
-    if parts[:2] == ["v2", "kpi"]:
+    if parts[:2] == ["v3", "kpi"]:
         if len(parts) == 3:
             ids = [i for i in parts[2].split(",") if i in KPIS]
             values = [_kpi_meta(i) for i in ids]
@@ -224,7 +259,7 @@ def handle(req: Request) -> Response:
             title = (req.q("title") or "").casefold()
             values = [_kpi_meta(i) for i in KPIS if title in KPIS[i]["title"].casefold()]
         return Response(body=dumps({"count": len(values), "values": values}))
-    if parts[:2] == ["v2", "municipality"]:
+    if parts[:2] == ["v3", "municipality"]:
         if len(parts) == 3:
             wanted = set(parts[2].split(","))
             values = [e for e in entities() if e["id"] in wanted]

@@ -1,10 +1,21 @@
-"""SCB PxWebApi v1 (``scb_pxweb``): POST a JSON query to a table, GET its variables.
+"""SCB PxWebApi 2.0 (``scb_pxweb``): /config, /tables, json-stat2 metadata and data, problem JSON.
 
-Tables: ``BE/BE0101/BE0101A/BefolkningNy`` (population by region, marital status, age, sex, year;
-contents BE0101N1 Folkmängd, BE0101N2 Folkökning) and ``AM/AM0210/AM0210A/ArbStatusM`` (monthly
-employment by region, sex, age; feedsim's own content codes). Limits as SCB states them: more
-than 30 calls in 10 seconds from one client IP -> 429; a query of more than 150 000 cells -> 403.
-Values are strings, ".." where SCB has no figure (Knivsta before it was formed in 2003).
+Paths below the host (https://statistikdatabasen.scb.se): ``GET /api/v2/config`` (maxDataCells
+150 000, maxCallsPerTimeWindow 30, timeWindow 10), ``GET /api/v2/tables?query=``, ``GET
+/api/v2/tables/{id}`` (with firstPeriod/lastPeriod), ``GET /api/v2/tables/{id}/metadata`` and ``POST
+/api/v2/tables/{id}/data?lang=sv&outputFormat=json-stat2`` with ``{"selection": [{"variableCode",
+"valueCodes", "codelist"?}]}``. A variable left out is eliminated when the table allows it. Answers
+are json-stat2 (``id``, ``size``, ``dimension.<id>.category.index/label``, ``value`` row-major with the
+last dimension fastest, ``status`` keyed by value index); errors are problem JSON (``{"type",
+"title", "status", "detail"}``, ``application/problem+json``). Table TAB638 is BefolkningNy
+(population by region, marital status, age, sex, year; contents BE0101N1 Folkmängd, BE0101N2
+Folkökning); a year's figures are out from March of the next year. More than the call limit from one
+client IP in a window -> 429; more cells than maxDataCells -> 403 problem JSON. Every path of the old
+v1 API (``/OV0104/v1/doris/...``) answers 404 here.
+
+Faults: ``cell_limit`` refuses data calls of more than 50 cells though /config announces 150 000
+(403 problem JSON);
+``schema_drift`` renames the dimension ``Region`` to ``Kommun`` in data answers.
 """
 
 from __future__ import annotations
@@ -14,32 +25,33 @@ import functools
 import itertools
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from vagled.feedsim.common import HttpError, Picker, Request, Response, dumps, population, reference, unit
 
-API_ROOT = "/OV0104/v1/doris/sv/ssd"
+API_ROOT = "/api/v2"
 MAX_CELLS = 150_000
+CELL_LIMIT_FAULT = 50
+REGION_CODELIST = "vs_RegionKommun07"
+PROBLEM = "application/problem+json; charset=utf-8"
 
 
 @dataclass(frozen=True)
 class Variable:
     code: str
-    text: str
+    label: str
     values: tuple[str, ...]
-    texts: tuple[str, ...]
+    labels: tuple[str, ...]
     elimination: bool = False
     time: bool = False
 
 
 @dataclass(frozen=True)
 class Table:
-    path: str
-    title: str
-    infofile: str
+    id: str
+    label: str
     variables: tuple[Variable, ...]
-    units: dict[str, str] = field(default_factory=dict)
 
     def variable(self, code: str) -> Variable | None:
         return next((v for v in self.variables if v.code == code), None)
@@ -54,22 +66,20 @@ def _regions() -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 _AGES = tuple([str(a) for a in range(100)] + ["100+"])
 _CIVIL = (("OG", "ogifta"), ("G", "gifta"), ("ÄNKL", "änkor/änklingar"), ("SK", "skilda"))
-_AGE_BANDS = ("15-19", "20-24", "25-34", "35-44", "45-54", "55-64", "65-74")
+
+
+def last_published_year(today) -> int:
+    """Population on 31 December of a year is published in February of the next: from March on here."""
+    return today.year - 1 if today.month >= 3 else today.year - 2
 
 
 @functools.cache
-def tables(last_year: int, last_month: str) -> dict[str, Table]:
+def tables(last_year: int) -> dict[str, Table]:
     regions, region_texts = _regions()
     years = tuple(str(y) for y in range(1968, last_year + 1))
-    months = []
-    year, month = 2020, 1
-    while f"{year}M{month:02d}" <= last_month:
-        months.append(f"{year}M{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     population_table = Table(
-        "BE/BE0101/BE0101A/BefolkningNy",
-        "Folkmängden efter region, civilstånd, ålder, kön, tabellinnehåll och år",
-        "BE0101",
+        "TAB638",
+        "Folkmängden efter region, civilstånd, ålder och kön. År 1968-" + str(last_year),
         (
             Variable("Region", "region", regions, region_texts),
             Variable("Civilstand", "civilstånd", tuple(c for c, _ in _CIVIL), tuple(t for _, t in _CIVIL), True),
@@ -78,27 +88,8 @@ def tables(last_year: int, last_month: str) -> dict[str, Table]:
             Variable("ContentsCode", "tabellinnehåll", ("BE0101N1", "BE0101N2"), ("Folkmängd", "Folkökning")),
             Variable("Tid", "år", years, years, time=True),
         ),
-        {"BE0101N1": "antal", "BE0101N2": "antal"},
     )
-    employment_table = Table(
-        "AM/AM0210/AM0210A/ArbStatusM",
-        "Befolkningen 15-74 år efter region, kön, ålder, tabellinnehåll och månad",
-        "AM0210",
-        (
-            Variable("Region", "region", regions, region_texts),
-            Variable("Kon", "kön", ("1", "2"), ("män", "kvinnor"), True),
-            Variable("Alder", "ålder", _AGE_BANDS, tuple(f"{a} år" for a in _AGE_BANDS), True),
-            Variable(
-                "ContentsCode",
-                "tabellinnehåll",
-                ("AM0210A1", "AM0210A2"),
-                ("Sysselsatta, antal", "Sysselsättningsgrad, procent"),
-            ),
-            Variable("Tid", "månad", tuple(months), tuple(months), time=True),
-        ),
-        {"AM0210A1": "antal", "AM0210A2": "procent"},
-    )
-    return {t.path: t for t in (population_table, employment_table)}
+    return {t.id: t for t in (population_table,)}
 
 
 # -- values ----------------------------------------------------------------------------------------
@@ -157,34 +148,6 @@ def _population_value(seed: int, cell: dict[str, str], content: str) -> str:
     return str(round(total * share))
 
 
-def _employment_value(seed: int, cell: dict[str, str], content: str) -> str:
-    year, month = int(cell["Tid"][:4]), int(cell["Tid"][5:])
-    total = _region_population(cell["Region"], year)
-    if total is None:
-        return ".."
-    band_share = {
-        "15-19": 0.085,
-        "20-24": 0.085,
-        "25-34": 0.18,
-        "35-44": 0.17,
-        "45-54": 0.175,
-        "55-64": 0.16,
-        "65-74": 0.145,
-    }
-    band_rate = {"15-19": 0.3, "20-24": 0.62, "25-34": 0.82, "35-44": 0.87, "45-54": 0.87, "55-64": 0.78, "65-74": 0.17}
-    bands = [cell["Alder"]] if "Alder" in cell else list(band_share)
-    season = 1.0 + (0.03 if month in (6, 7, 8) else 0.0) - (0.01 if month in (1, 2) else 0.0)
-    level = 0.96 + unit(seed, "scb-emp", cell["Region"]) * 0.08
-    base = sum(total * 0.73 * band_share[b] for b in bands)
-    employed = sum(total * 0.73 * band_share[b] * band_rate[b] for b in bands) * season * level
-    if "Kon" in cell:
-        factor = 0.52 if cell["Kon"] == "1" else 0.48
-        employed, base = employed * factor, base * (0.51 if cell["Kon"] == "1" else 0.49)
-    if content == "AM0210A1":
-        return str(round(employed))
-    return f"{min(99.9, employed / base * 100):.1f}"
-
-
 # -- rate limit ------------------------------------------------------------------------------------
 class RateLimiter:
     """Sliding window of calls per client IP (monotonic clock: the limit is about real time)."""
@@ -214,160 +177,198 @@ def _limiter(req: Request) -> RateLimiter:
     return limiter
 
 
-# -- query -----------------------------------------------------------------------------------------
-def _selected(variable: Variable, selection: dict[str, Any]) -> list[str]:
-    kind = selection.get("filter", "item")
-    values = [str(v) for v in selection.get("values", [])]
-    if kind == "all":
-        patterns = values or ["*"]
-        out = []
-        for pattern in patterns:
-            prefix = pattern.rstrip("*")
-            out.extend(v for v in variable.values if v.startswith(prefix) and v not in out)
-        return out
-    if kind == "top":
-        count = int(values[0]) if values and values[0].isdigit() else 1
-        return list(variable.values[-count:]) if variable.time else list(variable.values[:count])
-    if kind not in ("item", "vs:RegionKommun07"):
-        raise HttpError(400, f"filter {kind!r} is not supported for {variable.code}")
-    if kind == "vs:RegionKommun07":
-        if variable.code != "Region":
-            raise HttpError(400, "vs:RegionKommun07 applies to Region only")
-        allowed = {v for v in variable.values if len(v) == 4}
-    else:
-        allowed = set(variable.values)
-    unknown = [v for v in values if v not in allowed]
-    if unknown:
-        raise HttpError(400, f"unknown value(s) for {variable.code}: {', '.join(unknown[:10])}")
-    if not values:
-        raise HttpError(400, f"no values selected for {variable.code}")
-    return values
+# -- answers --------------------------------------------------------------------------------------
+def _problem(status: int, title: str, detail: str | None = None) -> Response:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    return Response(status=status, content_type=PROBLEM, body=dumps(body))
 
 
-def _post(req: Request, table: Table) -> Response:
-    import json
+class Problem(Exception):
+    def __init__(self, status: int, title: str, detail: str | None = None) -> None:
+        super().__init__(title)
+        self.response = _problem(status, title, detail)
 
-    try:
-        query = json.loads(req.body or b"{}")
-    except ValueError as exc:
-        raise HttpError(400, "the body is not JSON") from exc
-    fmt = ((query.get("response") or {}).get("format") or "px").lower()
-    if fmt != "json":
-        raise HttpError(400, f"response format {fmt!r} is not served by feedsim (use json)")
-    chosen: dict[str, list[str]] = {}
-    for item in query.get("query") or []:
-        variable = table.variable(str(item.get("code")))
-        if variable is None:
-            raise HttpError(400, f"no variable {item.get('code')!r} in {table.path}")
-        chosen[variable.code] = _selected(variable, item.get("selection") or {})
-    for variable in table.variables:
-        if variable.code not in chosen and not variable.elimination:
-            raise HttpError(400, f"variable {variable.code} cannot be eliminated: select values for it")
-    cells = 1
-    for values in chosen.values():
-        cells *= len(values)
-    if cells > MAX_CELLS:
-        raise HttpError(
-            403,
-            f"Forbidden: the query selects {cells} cells, more than the {MAX_CELLS} allowed "
-            "in one call; split it into smaller queries",
-            "text/plain; charset=utf-8",
-        )
-    dims = [v for v in table.variables if v.code in chosen and v.code != "ContentsCode"]
-    contents = chosen["ContentsCode"]
-    content_var = table.variable("ContentsCode")
-    assert content_var is not None
-    drift = req.fault("schema_drift")
-    columns = [
-        {"code": ("Period" if drift and v.time else v.code), "text": v.text, "type": "t" if v.time else "d"}
-        for v in dims
-    ]
-    for code in contents:
-        columns.append(
-            {
-                "code": code,
-                "text": content_var.texts[content_var.values.index(code)],
-                "type": "c",
-                "unit": table.units.get(code, "antal"),
-            }
-        )
-    value_of = _population_value if table.infofile == "BE0101" else _employment_value
-    seed = req.sim.seed
-    data = []
-    if not req.fault("empty_page"):
-        dup, bad, neg = Picker(req, "duplicates"), Picker(req, "bad_codes"), Picker(req, "negative_counts")
-        missing = Picker(req, "missing_fields")
-        for combo in itertools.product(*(chosen[v.code] for v in dims)):
-            cell = dict(zip((v.code for v in dims), combo, strict=True))
-            row: dict[str, Any] = {"key": list(combo), "values": [value_of(seed, cell, c) for c in contents]}
-            key = tuple(combo)
-            if "Region" in cell and bad(key):
-                row["key"][0] = "9999"
-            if neg(key):
-                row["values"] = [f"-{v}" if v not in ("..", "0") else v for v in row["values"]]
-            if missing(key):
-                row["values"] = row["values"][:-1]
-            data.append(row)
-            if dup(key):
-                data.append(row)
+
+def _dimension(variable: Variable, codes: list[str], name: str | None = None) -> dict[str, Any]:
+    labels = dict(zip(variable.values, variable.labels, strict=True))
+    return {
+        "label": variable.label,
+        "category": {"index": {c: i for i, c in enumerate(codes)}, "label": {c: labels.get(c, c) for c in codes}},
+        "extension": {"elimination": variable.elimination, **({"show": "code"} if name else {})},
+    }
+
+
+def _metadata(table: Table) -> Response:
     body = {
-        "columns": columns,
-        "comments": [],
-        "data": data,
-        "metadata": [
-            {
-                "infofile": table.infofile,
-                "updated": "2026-02-20T08:00:00",
-                "label": table.title,
-                "source": "Statistiska centralbyrån, SCB",
-            }
-        ],
+        "version": "2.0",
+        "class": "dataset",
+        "label": table.label,
+        "source": "SCB",
+        "updated": "2026-02-20T07:00:00Z",
+        "id": [v.code for v in table.variables],
+        "size": [len(v.values) for v in table.variables],
+        "dimension": {v.code: _dimension(v, list(v.values)) for v in table.variables},
+        "role": {"time": ["Tid"], "metric": ["ContentsCode"], "geo": ["Region"]},
+        "extension": {"px": {"tableid": table.id, "language": "sv"}},
     }
     return Response(content_type="application/json; charset=utf-8", body=dumps(body))
 
 
-def _meta(table: Table) -> Response:
-    variables = []
-    for v in table.variables:
-        item: dict[str, Any] = {"code": v.code, "text": v.text, "values": list(v.values), "valueTexts": list(v.texts)}
-        if v.elimination:
-            item["elimination"] = True
-        if v.time:
-            item["time"] = True
-        variables.append(item)
-    return Response(
-        content_type="application/json; charset=utf-8", body=dumps({"title": table.title, "variables": variables})
-    )
+def _table_info(table: Table) -> dict[str, Any]:
+    time_values = table.variable("Tid").values  # type: ignore[union-attr]
+    return {
+        "type": "Table",
+        "id": table.id,
+        "label": table.label,
+        "updated": "2026-02-20T07:00:00Z",
+        "firstPeriod": time_values[0],
+        "lastPeriod": time_values[-1],
+        "variableNames": [v.label for v in table.variables],
+        "links": [],
+    }
+
+
+def _selected(variable: Variable, item: dict[str, Any]) -> list[str]:
+    codes = [str(v) for v in item.get("valueCodes") or []]
+    codelist = item.get("codelist")
+    if codelist and (variable.code != "Region" or codelist != REGION_CODELIST):
+        raise Problem(400, "Bad Request", f"codelist {codelist!r} is not available for {variable.code}")
+    allowed = [v for v in variable.values if len(v) == 4] if codelist else list(variable.values)
+    if codes == ["*"]:
+        return allowed
+    if not codes:
+        raise Problem(400, "Bad Request", f"no values selected for {variable.code}")
+    unknown = [c for c in codes if c not in set(allowed)]
+    if unknown:
+        raise Problem(400, "Bad Request", f"unknown value(s) for {variable.code}: {', '.join(unknown[:10])}")
+    return codes
+
+
+def _data(req: Request, table: Table) -> Response:
+    import json
+
+    if req.q("outputFormat", "px") != "json-stat2":
+        raise Problem(400, "Bad Request", "feedsim serves outputFormat=json-stat2 only")
+    if req.method != "POST":
+        raise Problem(400, "Bad Request", "feedsim serves data queries as POST with a selection body")
+    try:
+        query = json.loads(req.body or b"{}")
+    except ValueError as exc:
+        raise Problem(400, "Bad Request", "the body is not JSON") from exc
+    chosen: dict[str, list[str]] = {}
+    for item in query.get("selection") or []:
+        variable = table.variable(str(item.get("variableCode")))
+        if variable is None:
+            raise Problem(400, "Bad Request", f"no variable {item.get('variableCode')!r} in {table.id}")
+        chosen[variable.code] = _selected(variable, item)
+    for variable in table.variables:
+        if variable.code not in chosen and not variable.elimination:
+            raise Problem(400, "Bad Request", f"variable {variable.code} cannot be eliminated: select values for it")
+    cells = 1
+    for values in chosen.values():
+        cells *= len(values)
+    # cell_limit: a server whose limit dropped below what /config still announces
+    limit = CELL_LIMIT_FAULT if cells > CELL_LIMIT_FAULT and req.fault("cell_limit") else MAX_CELLS
+    if cells > limit:
+        raise Problem(403, "Forbidden", f"the query selects {cells} cells, more than the {limit} allowed per call")
+    dims = [v for v in table.variables if v.code in chosen]
+    drift = req.fault("schema_drift")
+    seed = req.sim.seed
+    values: list[Any] = []
+    status: dict[str, str] = {}
+    bad, neg, missing = Picker(req, "bad_codes"), Picker(req, "negative_counts"), Picker(req, "missing_fields")
+    if req.fault("empty_page"):
+        chosen["Region"] = []  # a well-formed dataset without a cell
+    region_codes = list(chosen.get("Region", []))
+    for combo in itertools.product(*(chosen[v.code] for v in dims)):
+        cell = dict(zip((v.code for v in dims), combo, strict=True))
+        raw = _population_value(seed, cell, cell["ContentsCode"])
+        value: int | None = None if raw == ".." else int(raw)
+        if value is None:
+            status[str(len(values))] = ".."
+        elif missing(combo):
+            value = None  # no value and no status: the answer is broken for this cell
+        elif neg(combo):
+            value = -abs(value) - 1
+        values.append(value)
+    if region_codes and bad(tuple(region_codes)):
+        region_codes[0] = "9999"
+    dimension = {}
+    for v in dims:
+        codes = region_codes if v.code == "Region" else chosen[v.code]
+        dimension["Kommun" if drift and v.code == "Region" else v.code] = _dimension(v, codes)
+    ids = [("Kommun" if drift and v.code == "Region" else v.code) for v in dims]
+    body = {
+        "version": "2.0",
+        "class": "dataset",
+        "label": table.label,
+        "source": "SCB",
+        "updated": "2026-02-20T07:00:00Z",
+        "id": ids,
+        "size": [len(chosen[v.code]) for v in dims],
+        "dimension": dimension,
+        "value": values,
+        "role": {"time": ["Tid"], "metric": ["ContentsCode"]},
+        "extension": {"px": {"tableid": table.id, "language": "sv"}},
+    }
+    if status:
+        body["status"] = status
+    return Response(content_type="application/json; charset=utf-8", body=dumps(body))
+
+
+CONFIG = {
+    "apiVersion": "2.0.0",
+    "appVersion": "2.0.0",
+    "languages": [{"id": "sv", "label": "Svenska"}, {"id": "en", "label": "English"}],
+    "defaultLanguage": "sv",
+    "maxDataCells": MAX_CELLS,
+    "maxCallsPerTimeWindow": 30,
+    "timeWindow": 10,
+    "license": "https://creativecommons.org/publicdomain/zero/1.0/",
+    "sourceReferences": [{"language": "sv", "text": "Källa: SCB"}],
+    "defaultDataFormat": "px",
+    "dataFormats": ["px", "json-stat2", "csv", "xlsx", "json-px", "html"],
+}
 
 
 def handle(req: Request) -> Response:
     """Route an scb_pxweb request, enforcing SCB's call limit first."""
     limiter = _limiter(req)
     if not limiter.allow(req.client_ip):
-        return Response(
-            status=429,
-            content_type="text/plain; charset=utf-8",
-            body=f"429 Too Many Requests: more than {limiter.limit} calls in {limiter.window:g} s".encode(),
-        )
+        return _problem(429, "Too Many Requests", f"more than {limiter.limit} calls in {limiter.window:g} s")
     path = req.path.rstrip("/")
-    if not path.startswith(API_ROOT):
-        raise HttpError(404, f"no such path: {req.path} (tables are under {API_ROOT}/)")
-    sub = path[len(API_ROOT) :].strip("/")
-    today = req.sim.today
-    last_month_year, last_month = (
-        (today.year, today.month - 2) if today.month > 2 else (today.year - 1, today.month + 10)
-    )
-    known = tables(today.year - 1, f"{last_month_year}M{last_month:02d}")
-    if sub in known:
-        table = known[sub]
-        return _post(req, table) if req.method == "POST" else _meta(table)
-    # Navigation levels: list the children of a folder.
-    children: dict[str, tuple[str, str]] = {}
-    for table_path, table in known.items():
-        if sub == "" or table_path.startswith(sub + "/"):
-            rest = table_path[len(sub) :].strip("/").split("/")
-            kind = "t" if len(rest) == 1 else "l"
-            children.setdefault(rest[0], (kind, table.title if kind == "t" else rest[0]))
-    if not children:
-        raise HttpError(404, f"no table or folder {sub!r}")
-    return Response(body=dumps([{"id": k, "type": t, "text": text} for k, (t, text) in sorted(children.items())]))
+    if not path.startswith(API_ROOT + "/"):
+        raise HttpError(404, f"no such path: {req.path} (PxWebApi 2.0 is under {API_ROOT}/)")
+    parts = path[len(API_ROOT) + 1 :].split("/")
+    known = tables(last_published_year(req.sim.today))
+    try:
+        if parts == ["config"]:
+            config = {**CONFIG, "maxCallsPerTimeWindow": limiter.limit, "timeWindow": limiter.window}
+            return Response(content_type="application/json; charset=utf-8", body=dumps(config))
+        if parts == ["tables"]:
+            words = (req.q("query") or "").casefold().split()
+            found = [_table_info(t) for t in known.values() if all(w in f"{t.id} {t.label}".casefold() for w in words)]
+            return Response(
+                body=dumps(
+                    {
+                        "language": "sv",
+                        "tables": found,
+                        "page": {"pageNumber": 1, "pageSize": 20, "totalElements": len(found), "totalPages": 1},
+                    }
+                )
+            )
+        if parts[0] == "tables" and len(parts) >= 2:
+            table = known.get(parts[1])
+            if table is None:
+                raise Problem(404, "Not Found", f"no table {parts[1]!r}")
+            if len(parts) == 2:
+                return Response(body=dumps(_table_info(table)))
+            if parts[2:] == ["metadata"]:
+                return _metadata(table)
+            if parts[2:] == ["data"]:
+                return _data(req, table)
+        raise Problem(404, "Not Found", f"no such resource: {req.path}")
+    except Problem as problem:
+        return problem.response

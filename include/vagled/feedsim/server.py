@@ -47,6 +47,7 @@ _ROUTES = {
     "kolada": "kolada:handle",
     "scb_pxweb": "scb:handle",
     "education_offerings": "education:handle",
+    "myh_results": "myh:handle",
     "municipal_files": "municipal_files:handle",
 }
 
@@ -409,7 +410,9 @@ def _transport(faults: frozenset[str]) -> set[str]:
 
 
 def _is_text(content_type: str) -> bool:
-    return content_type.startswith(("application/json", "application/x-ndjson", "text/"))
+    media = content_type.split(";")[0]
+    # vendor JSON (Skolverket's ...hal+json, problem+json) is text too
+    return media.startswith(("application/json", "application/x-ndjson", "text/")) or media.endswith("+json")
 
 
 def _recode_cp1252(body: Iterable[bytes], req: Request) -> Iterator[bytes]:

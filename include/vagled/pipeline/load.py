@@ -152,6 +152,12 @@ def land_payload(
     return digest
 
 
+def note_batch(conn, batch_id: int, notes: str) -> None:
+    """Record in the batch what its source did not have (audit.load_batch.notes)."""
+    with conn.transaction():
+        conn.execute(load_sql("pipeline/update_load_batch_notes"), {"batch_id": batch_id, "notes": notes})
+
+
 def fail_batch(conn, batch_id: int, error: str, *, status: str = "failed") -> None:
     """Mark a running batch failed (or rejected) with its reason (identity numbers in it masked)."""
     from vagled.pipeline.record_checks import masked_text

@@ -25,7 +25,16 @@ MAX_BODY_MB = 256.0
 
 
 class UpstreamError(RuntimeError):
-    """An upstream answered with something unusable after every retry."""
+    """An upstream answered with something unusable after every retry.
+
+    ``status`` and ``body`` are the last answer's, when there was one (a client reads an error
+    document, e.g. SCB's problem JSON, from them).
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, body: bytes = b"") -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
 
 
 class BodyTooLarge(UpstreamError):
@@ -181,7 +190,9 @@ class HttpSource:
                 if response.status_code >= 400:
                     # urllib3 has already retried the retryable statuses (honouring Retry-After).
                     raise UpstreamError(
-                        f"{method} {response.url} answered HTTP {response.status_code} after retries: {body[:200]!r}"
+                        f"{method} {response.url} answered HTTP {response.status_code} after retries: {body[:200]!r}",
+                        status=response.status_code,
+                        body=body[:64 * 1024],
                     )
                 else:
                     problem = _body_problem(body, content_type, expect)
