@@ -165,7 +165,8 @@ class HttpSource:
         Args:
             expect: ``json`` (the body must parse as JSON), ``text`` (any text type), ``lines``
                 (text that ends at a line end, as every complete CSV file does: a body cut short
-                is retried) or ``bytes``.
+                is retried), ``zip`` (a complete ZIP archive, e.g. an XLSX workbook: a body cut
+                short or an error page is retried) or ``bytes``.
 
         Raises:
             UpstreamError: a non-success status after retries, or a body that stays unusable.
@@ -234,6 +235,14 @@ def _body_problem(body: bytes, content_type: str, expect: str) -> str | None:
     """Return why a 2xx body is unusable, or None when it is fine."""
     if expect == "bytes":
         return None
+    if expect == "zip":
+        import io
+        import zipfile
+
+        # a ZIP's directory is at its end: a body cut short has none
+        if zipfile.is_zipfile(io.BytesIO(body)):
+            return None
+        return f"expected a complete ZIP/XLSX file, got {len(body)} bytes of {content_type!r}"
     if expect == "json":
         if "json" not in content_type:
             return f"expected JSON, got content type {content_type!r}"
