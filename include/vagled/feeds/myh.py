@@ -292,7 +292,8 @@ def land(conn, batch_id: int, period: Period | None, params: Mapping[str, Any]) 
 
     source = HttpSource(CONN_ID)
     for part, item in enumerate(rounds()):
-        response = source.fetch(item["path"], expect="bytes")
+        # a workbook cut short (no ZIP directory) is retried, never parsed as a broken file
+        response = source.fetch(item["path"], expect="zip")
         land_payload(
             conn,
             batch_id,
