@@ -1,35 +1,48 @@
-"""A jobseekers batch loaded through the real load path with some records quarantined (for page tests)."""
+"""An outlook batch loaded through the real load path with some records quarantined (for page tests)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
 
-HEADER = "År;Månad;Länskod;Län;Kommunkod;Kommun;Grupp;Antal"
-GROUPS = (
-    "Totalt",
-    "Ungdomar 18-24 år",
-    "Utrikes födda",
-    "Funktionsnedsättning som medför nedsatt arbetsförmåga",
-    "Långtidsarbetslösa (>12 mån)",
-)
-CODES = ("1814", "1861", "1862", "1863", "1864", "1880", "1881", "1882", "1883", "1884", "1885", "1904", "1907")
-UNKNOWN = "1899"  # no such municipality: its rows are quarantined
+ROUND = "2026-1"
+COUNTIES = ("00", "03", "18")
+UNKNOWN_SSYK = "0009"  # no such SSYK 2012 unit group: its rows are quarantined
 
 
-def load_jobseekers_with_quarantine(conn) -> dict:
-    """Load one month of job seekers for 13 municipalities plus 5 rows of an unknown code; return its audit row."""
-    from vagled.feeds.jobseekers import SPEC
+def _row(concept: str, ssyk: str, lan: str) -> dict:
+    return {
+        "yrkesomrade": "Hälso- och sjukvård",
+        "yb_yrke": f"Barometeryrke {concept}",
+        "yb_concept_id": concept,
+        "lan": lan,
+        "ssyk": ssyk,
+        "ssyk_text": f"SSYK {ssyk}",
+        "yb_beskrivning": None,
+        "jobbmojligheter": "stora",
+        "rekryteringssituation": "brist",
+        "paradox": [],
+        "prognos": "öka",
+        "text_jobbmojligheter": None,
+        "text_rekryteringssituation": None,
+        "hogsta_bedomningsniva": None,
+        "delvis_helt": "helt",
+        "omgang": ROUND,
+        "taxonomi_version": "23",
+    }
+
+
+def load_outlook_with_quarantine(conn) -> dict:
+    """Load one yrkesbarometer round for 12 occupations plus one of an unknown SSYK code; return its audit row."""
+    from vagled.feeds.outlook import SPEC
     from vagled.pipeline.load import land_payload, open_batch, publish_batch, stage_batch
-    from vagled.pipeline.period import Period
+    from vagled.sql import load_sql
 
-    lines = [HEADER]
-    for code in (*CODES, UNKNOWN):
-        for n, group in enumerate(GROUPS):
-            lines.append(f"2023;6;{code[:2]};Län;{code};Kommun {code};{group};{200 + n}")
-    body = ("\r\n".join(lines) + "\r\n").encode("utf-8")
-    period = Period(datetime(2023, 6, 1, tzinfo=UTC), datetime(2023, 7, 1, tzinfo=UTC))
-    batch_id = open_batch(conn, SPEC, period, "test-data-health")
-    land_payload(conn, batch_id, SPEC.name, 0, source_url="test://", body=body, content_type="text/csv")
+    codes = [r[0] for r in conn.execute(load_sql("core/select_ssyk4_codes"))][:12]
+    rows = [_row(f"yb_{code}", code, lan) for code in codes for lan in COUNTIES]
+    rows += [_row("yb_unknown", UNKNOWN_SSYK, lan) for lan in COUNTIES]
+    body = json.dumps(rows, ensure_ascii=False).encode("utf-8")
+    batch_id = open_batch(conn, SPEC, None, "test-data-health")
+    land_payload(conn, batch_id, SPEC.name, 0, source_url="test://", body=body, content_type="application/json")
     stage_batch(conn, SPEC, batch_id)
     publish_batch(conn, SPEC, batch_id)
     cur = conn.execute(

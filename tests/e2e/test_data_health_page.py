@@ -84,7 +84,7 @@ def api_server(airflow_db, tmp_path_factory):
 @pytest.fixture
 def monitored_data(warehouse_conn):
     """Batches with known freshness: job ads just loaded (fresh), the outlook stale, one county's files."""
-    from quarantine_data import load_jobseekers_with_quarantine
+    from quarantine_data import load_outlook_with_quarantine
 
     from vagled.monitoring.freshness import sync_policies
 
@@ -96,21 +96,21 @@ def monitored_data(warehouse_conn):
     )
     warehouse_conn.execute(
         "insert into audit.load_batch (feed, status, received, loaded, started_at, finished_at)"
-        " values ('occupational_outlook', 'succeeded', 7, 7, %s, %s)",
+        " values ('jobseekers', 'succeeded', 7, 7, %s, %s)",
         (now.replace(year=now.year - 1), now.replace(year=now.year - 1)),
     )
-    # The outlook may be at most a second old for this test: whatever loaded it before is stale too.
+    # Job seekers may be at most a second old for this test: whatever loaded them before is stale too.
     warehouse_conn.execute(
-        "update audit.feed_freshness_policy set max_age = interval '1 second' where feed = 'occupational_outlook'"
+        "update audit.feed_freshness_policy set max_age = interval '1 second' where feed = 'jobseekers'"
     )
     warehouse_conn.execute(
         "insert into audit.load_batch (feed, status, received, loaded, partition_key, started_at, finished_at)"
         " values ('municipal_komvux', 'succeeded', 4, 4, '1880', %s, %s)",
         (now, now),
     )
-    jobseekers_batch = load_jobseekers_with_quarantine(warehouse_conn)
+    outlook_batch = load_outlook_with_quarantine(warehouse_conn)
     try:
-        yield {"jobseekers_batch": jobseekers_batch}
+        yield {"outlook_batch": outlook_batch}
     finally:
         sync_policies(warehouse_conn)
 
@@ -173,43 +173,43 @@ def test_page_shows_every_feed_and_a_stale_feed_as_stale(api_server, chromium, m
     assert all((feed, "") in shown for feed in declared), "one row per feed"
     assert ("municipal_komvux", "18") in shown, "and one per county where it applies"
 
-    outlook = page.locator("tr.feed-row[data-feed='occupational_outlook'][data-county='']")
-    assert outlook.get_attribute("data-status") == "stale"
-    assert outlook.locator(".status").inner_text().strip() == "stale"
+    stale = page.locator("tr.feed-row[data-feed='jobseekers'][data-county='']")
+    assert stale.get_attribute("data-status") == "stale"
+    assert stale.locator(".status").inner_text().strip() == "stale"
     job_ads = page.locator("tr.feed-row[data-feed='job_ads'][data-county='']")
     assert job_ads.get_attribute("data-status") == "fresh"
     assert "stale" in page.locator("#summary").inner_text()
 
-    # The jobseekers row: its last batch, rows loaded and quarantined, pass rate, and its links.
-    batch = monitored_data["jobseekers_batch"]
-    jobseekers = page.locator("tr.feed-row[data-feed='jobseekers'][data-county='']")
-    cells = jobseekers.locator("td")
-    assert f"{batch['batch_id']} (succeeded)" in jobseekers.inner_text()
+    # The outlook row: its last batch, rows loaded and quarantined, pass rate, and its links.
+    batch = monitored_data["outlook_batch"]
+    outlook = page.locator("tr.feed-row[data-feed='occupational_outlook'][data-county='']")
+    cells = outlook.locator("td")
+    assert f"{batch['batch_id']} (succeeded)" in outlook.inner_text()
     assert cells.nth(6).inner_text().strip() == str(batch["loaded"])
     assert cells.nth(7).inner_text().strip() == str(batch["quarantined"])
     rate = 100 * (1 - batch["quarantined"] / batch["received"])
     assert cells.nth(8).inner_text().strip() == f"{rate:.1f} %"
 
-    jobseekers.locator("a.quarantine-link").click()
+    outlook.locator("a.quarantine-link").click()
     page.wait_for_load_state("load")
     assert f"Quarantine: batch {batch['batch_id']}" in page.locator("h1").inner_text()
     assert page.locator("tr.quarantine-row").count() == batch["quarantined"]
-    assert "expect_column_values_to_be_in_set(municipality_code)" in page.locator("#quarantine").inner_text()
+    assert "expect_column_values_to_be_in_set(ssyk4)" in page.locator("#quarantine").inner_text()
 
     page.go_back(wait_until="load")
-    page.locator("tr.feed-row[data-feed='jobseekers'][data-county=''] a.data-docs-link").click()
+    page.locator("tr.feed-row[data-feed='occupational_outlook'][data-county=''] a.data-docs-link").click()
     page.wait_for_load_state("load")
     assert f"batch-{batch['batch_id']}" in page.url
     docs = page.locator("body").inner_text()
-    assert "Expectation Suite: jobseekers" in docs and "values must belong to this set" in docs
+    assert "Expectation Suite: occupational_outlook" in docs and "values must belong to this set" in docs
     # the page is this batch's (its URL names it); the run named in its heading depends on the caller
     assert f"of {batch['received']} total rows" in docs
 
     # Inside the Airflow UI: the plugin's entry shows the same page in the UI's frame.
     page.goto(f"{api_server}/plugin/data-health", wait_until="networkidle")
     frame = page.frame_locator("iframe")
-    frame.locator("tr.feed-row[data-feed='occupational_outlook'][data-county='']").wait_for(timeout=30_000)
-    assert frame.locator("tr.feed-row[data-feed='occupational_outlook'][data-county='']").get_attribute(
+    frame.locator("tr.feed-row[data-feed='jobseekers'][data-county='']").wait_for(timeout=30_000)
+    assert frame.locator("tr.feed-row[data-feed='jobseekers'][data-county='']").get_attribute(
         "data-status"
     ) == "stale"
     page.screenshot(path=str(tmp_path / "data-health-in-airflow.png"), full_page=True)

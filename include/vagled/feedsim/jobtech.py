@@ -921,7 +921,9 @@ def build_archive(req: Request, year: int, quarter: int | None) -> Path:
         if path.exists():
             req.claimed.update(data_faults)
             return path
-        partial = path.with_name(path.name + ".building")
+        # A name of this process's own: two feedsims (two test sessions) building the same archive
+        # at once must not write into one file; the finished file is moved into place whole.
+        partial = path.with_name(f"{path.name}.building.{os.getpid()}.{threading.get_ident()}")
         records = _records_with_faults(req, archive_records(sim, year, quarter))
         as_array = req.fault("member_not_jsonl")
         recode = req.fault("wrong_encoding")
