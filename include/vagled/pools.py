@@ -102,6 +102,8 @@ FEED_UPSTREAM: dict[str, str] = {
     "municipal_komvux": "municipal_files",
     "municipal_programmes": "municipal_files",
     "education_transitions": "skolverket_statistics",
+    "scb_transitions": "scb_pxweb",
+    "kolada_transitions": "kolada",
 }
 
 

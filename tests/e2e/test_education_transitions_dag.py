@@ -29,16 +29,73 @@ def _last_batch(conn) -> int:
     return conn.execute("select coalesce(max(batch_id), 0) from audit.load_batch").fetchone()[0]
 
 
-def _batches(conn, since: int) -> list[tuple]:
+def _batches(conn, since: int, feed: str = "education_transitions") -> list[tuple]:
     return conn.execute(
         "select batch_id, status, received, loaded, quarantined, duplicates, error from audit.load_batch"
-        " where batch_id > %s and feed = 'education_transitions' order by batch_id",
-        (since,),
+        " where batch_id > %s and feed = %s order by batch_id",
+        (since, feed),
     ).fetchall()
 
 
 def _snapshot(conn) -> tuple:
     return conn.execute("select count(*), sum(xmin::text::bigint) from core.education_transition").fetchone()
+
+
+def _scb_kolada_snapshot(conn) -> tuple:
+    return conn.execute(
+        "select (select (count(*), sum(xmin::text::bigint)) from core.labour_market_outcome)::text,"
+        " (select (count(*), sum(xmin::text::bigint)) from core.matched_employment)::text,"
+        " (select (count(*), sum(xmin::text::bigint)) from core.scb_code)::text,"
+        " (select (count(*), sum(xmin::text::bigint)) from core.municipality_key_figure)::text"
+    ).fetchone()
+
+
+def _check_scb_and_kolada(conn, since: int) -> None:
+    """SCB's and Kolada's batches of the run: everything accounted for, the real grain, the quirks."""
+    for feed in ("scb_transitions", "kolada_transitions"):
+        ((batch_id, status, received, loaded, quarantined, duplicates, _),) = _batches(conn, since, feed)
+        assert status == "succeeded" and loaded > 0 and received == loaded + quarantined + duplicates, feed
+    # the cell limit (lowered for the run) splits every table's selection by region, never above it
+    parts = conn.execute(
+        "select request_params->>'table', count(*), max((request_params->>'cells')::int) from raw.landed_payload"
+        " where batch_id = (select max(batch_id) from audit.load_batch where feed = 'scb_transitions') group by 1"
+    ).fetchall()
+    assert {t for t, _, _ in parts} == {"TAB6383", "TAB6384", "TAB6929"}
+    assert all(n > 1 and cells <= 2000 for _, n, cells in parts), parts
+    # outcomes: the area's 52 municipalities and 5 counties, by level, background and sex
+    municipalities, counties, sexes, backgrounds = conn.execute(
+        "select count(distinct municipality_code), count(distinct county_code), array_agg(distinct sex),"
+        " count(distinct background_code) from core.labour_market_outcome where year = 2024"
+    ).fetchone()
+    assert (municipalities, counties, sorted(sexes), backgrounds) == (52, 5, ["K", "M", "T"], 7)
+    # small groups stay NULL with SCB's mark, never 0
+    suppressed, zero = conn.execute(
+        "select count(*) filter (where value is null and status = '..'), count(*) filter (where value = 0)"
+        " from core.labour_market_outcome"
+    ).fetchone()
+    assert suppressed > 0 and zero == 0
+    # matched employment: one codelist only, the groups' labels kept for display, matched on codes
+    codelists, groups, regions = conn.execute(
+        "select array_agg(distinct education_codelist), count(distinct education_code), count(distinct region_code)"
+        " from core.matched_employment where year = 2024"
+    ).fetchone()
+    assert (codelists, groups, regions) == (["vs_UtbildningsgruppE2-3N1-2"], 3, 57)
+    assert conn.execute(
+        "select label from core.scb_code where variable_code = 'vs_UtbildningsgruppE2-3N1-2' and value_code = '00S'"
+    ).fetchone() == ("samtliga utbildningsgrupper",)
+    # Kolada: the verified KPIs per municipality x sex, the ones one source reports not loaded
+    loaded = dict(
+        conn.execute(
+            "select indicator_code, count(distinct municipality_code) from core.municipality_key_figure"
+            " where year = 2024 and indicator_code in (select indicator_code from core.key_figure_indicator"
+            " where source_ref in ('N03923', 'N66080', 'N03937', 'N17524', 'N03926', 'N31807')) group by 1"
+        ).fetchall()
+    )
+    assert loaded == {
+        "long_term_unemployed_share_of_unemployed": 52,
+        "low_economic_standard_share": 52,
+        "unemployment_16_64_af": 52,
+    }
 
 
 def test_a_year_loads_from_the_listing_and_its_exports_and_a_rerun_changes_nothing(
@@ -47,8 +104,9 @@ def test_a_year_loads_from_the_listing_and_its_exports_and_a_rerun_changes_nothi
     sim = feedsim_factory()
     _point_upstreams_at(sim, monkeypatch)
     since = _last_batch(warehouse_conn)
-    run = _dag().test(run_conf={"years": 2024})
+    run = _dag().test(run_conf={"years": 2024, "scb_max_cells": 2000})
     assert run.state == "success"
+    _check_scb_and_kolada(warehouse_conn, since)
     ((batch_id, status, received, loaded, quarantined, duplicates, _),) = _batches(warehouse_conn, since)
     assert status == "succeeded" and loaded > 0 and received == loaded + quarantined + duplicates
 
@@ -91,10 +149,11 @@ def test_a_year_loads_from_the_listing_and_its_exports_and_a_rerun_changes_nothi
     ).fetchone()
     assert suppressed > 0 and zero == 0
 
-    before = _snapshot(warehouse_conn)
+    before, scb_kolada_before = _snapshot(warehouse_conn), _scb_kolada_snapshot(warehouse_conn)
     again = _dag().test(run_conf={"years": 2024})
     assert again.state == "success"
     assert _snapshot(warehouse_conn) == before  # no row written twice, none changed
+    assert _scb_kolada_snapshot(warehouse_conn) == scb_kolada_before
 
 
 def test_a_year_the_listing_does_not_hold_fails_the_run_clearly(airflow_db, feedsim, warehouse_conn, monkeypatch):

@@ -19,6 +19,8 @@ FEED_MODULES = {
     "municipal_komvux": "vagled.feeds.municipal_komvux",
     "municipal_programmes": "vagled.feeds.municipal_programmes",
     "education_transitions": "vagled.feeds.education_transitions",
+    "scb_transitions": "vagled.feeds.scb_transitions",
+    "kolada_transitions": "vagled.feeds.kolada_transitions",
 }
 
 

@@ -155,6 +155,11 @@ def _kpi_index() -> dict[str, dict[str, Any]]:
 
 
 def parse_kolada(body: bytes, content_type: str) -> Iterator[dict[str, Any] | ParseFailure]:
+    return parse_kolada_page(body, _kpi_index())
+
+
+def parse_kolada_page(body: bytes, kpis: Mapping[str, Mapping[str, Any]]) -> Iterator[dict[str, Any] | ParseFailure]:
+    """Records of one Kolada v3 data page, the KPI ids mapped through ``kpis`` (id -> configured KPI)."""
     import orjson
 
     try:
@@ -171,7 +176,6 @@ def parse_kolada(body: bytes, content_type: str) -> Iterator[dict[str, Any] | Pa
     for key in ("kpi", "municipality", "values"):
         if objects and not any(key in e for e in objects):
             raise SourceStructureError(f"no Kolada value has the field {key!r}: the answer's format changed")
-    kpis = _kpi_index()
     for entry in entries:
         if not isinstance(entry, dict) or not isinstance(entry.get("values"), list):
             yield ParseFailure("a Kolada value without a 'values' list", str(entry)[:500])

@@ -81,6 +81,67 @@ KPIS: dict[str, dict[str, Any]] = {
 }
 
 
+# The transition and long-term-unemployment indicators (education_transitions DAG). Titles as the
+# public clients describe them (docs/upstreams/kolada.md); N17524, N03926 and N31807 are each
+# reported by one client only.
+KPIS.update(
+    {
+        "N03923": {
+            "title": "Långtidsarbetslösa 15-74 år, andel av arbetslösa (%)",
+            "description": "Antal invånare 15-74 år som varit öppet arbetslösa eller i program med aktivitetsstöd "
+            "i minst sex månader, dividerat med antal arbetslösa 15-74 år. Källa: Arbetsförmedlingen och SCB.",
+            "operating_area": "Arbetsmarknad",
+            "auspices": "X",
+            "kind": "share",
+            "range": (22.0, 48.0),
+        },
+        "N66080": {
+            "title": "Invånare med låg ekonomisk standard, andel (%)",
+            "description": "Andel invånare som lever i hushåll med låg ekonomisk standard. Källa: SCB.",
+            "operating_area": "Ekonomisk standard",
+            "auspices": "X",
+            "kind": "share",
+            "range": (8.0, 22.0),
+        },
+        "N03937": {
+            "title": "Arbetslöshet 16-64 år (Arbetsförmedlingen), andel (%) av befolkningen",
+            "description": "Öppet arbetslösa och sökande i program med aktivitetsstöd 16-64 år, årsmedelvärde, "
+            "dividerat med befolkningen 16-64 år. Källa: Arbetsförmedlingen och SCB.",
+            "operating_area": "Arbetsmarknad",
+            "auspices": "X",
+            "kind": "share",
+            "range": (3.0, 10.0),
+        },
+        "N17524": {
+            "title": "Gymnasieelever som är etablerade eller studerar ett år efter avslutad gymnasieutbildning, "
+            "andel (%)",
+            "description": "Källa: Skolverket och SCB.",
+            "operating_area": "Gymnasieskola",
+            "auspices": "X",
+            "kind": "share",
+            "range": (72.0, 90.0),
+        },
+        "N03926": {
+            "title": "Långtidsarbetslösa 25-64 år, andel (%) av befolkningen",
+            "description": "Antal invånare 25-64 år som varit öppet arbetslösa eller i program med aktivitetsstöd "
+            "i minst sex månader, dividerat med antal invånare 25-64 år. Källa: Arbetsförmedlingen och SCB.",
+            "operating_area": "Arbetsmarknad",
+            "auspices": "X",
+            "kind": "share",
+            "range": (1.0, 6.0),
+        },
+        "N31807": {
+            "title": "Invånare som någon gång under året erhållit ekonomiskt bistånd, andel (%)",
+            "description": "Källa: Socialstyrelsen och SCB.",
+            "operating_area": "Individ- och familjeomsorg",
+            "auspices": "X",
+            "kind": "share",
+            "range": (1.0, 7.0),
+        },
+    }
+)
+
+
 def _kpi_meta(kpi_id: str) -> dict[str, Any]:
     meta = KPIS[kpi_id]
     return {

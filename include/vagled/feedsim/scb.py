@@ -45,6 +45,11 @@ class Variable:
     labels: tuple[str, ...]
     elimination: bool = False
     time: bool = False
+    # codelist id -> the codes it selects (a selection names at most one codelist per variable)
+    codelists: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def codelist(self, name: str) -> tuple[str, ...] | None:
+        return next((codes for list_id, codes in self.codelists if list_id == name), None)
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,9 @@ class Table:
     id: str
     label: str
     variables: tuple[Variable, ...]
+    # which value function answers the table's cells (population, outcomes or matching)
+    kind: str = "population"
+    updated: str = "2026-02-20T07:00:00Z"
 
     def variable(self, code: str) -> Variable | None:
         return next((v for v in self.variables if v.code == code), None)
@@ -81,7 +89,13 @@ def tables(last_year: int) -> dict[str, Table]:
         "TAB638",
         "Folkmängden efter region, civilstånd, ålder och kön. År 1968-" + str(last_year),
         (
-            Variable("Region", "region", regions, region_texts),
+            Variable(
+                "Region",
+                "region",
+                regions,
+                region_texts,
+                codelists=((REGION_CODELIST, tuple(c for c in regions if len(c) == 4)),),
+            ),
             Variable("Civilstand", "civilstånd", tuple(c for c, _ in _CIVIL), tuple(t for _, t in _CIVIL), True),
             Variable("Alder", "ålder", _AGES, tuple(f"{a} år" for a in _AGES), True),
             Variable("Kon", "kön", ("1", "2"), ("män", "kvinnor"), True),
@@ -89,7 +103,9 @@ def tables(last_year: int) -> dict[str, Table]:
             Variable("Tid", "år", years, years, time=True),
         ),
     )
-    return {t.id: t for t in (population_table,)}
+    from vagled.feedsim.scb_transitions import transition_tables
+
+    return {t.id: t for t in (population_table, *transition_tables(Variable, Table))}
 
 
 # -- values ----------------------------------------------------------------------------------------
@@ -206,12 +222,16 @@ def _metadata(table: Table) -> Response:
         "class": "dataset",
         "label": table.label,
         "source": "SCB",
-        "updated": "2026-02-20T07:00:00Z",
+        "updated": table.updated,
         "id": [v.code for v in table.variables],
         "size": [len(v.values) for v in table.variables],
         "dimension": {v.code: _dimension(v, list(v.values)) for v in table.variables},
         "role": {"time": ["Tid"], "metric": ["ContentsCode"], "geo": ["Region"]},
-        "extension": {"px": {"tableid": table.id, "language": "sv"}},
+        "extension": {
+            "px": {"tableid": table.id, "language": "sv"},
+            # the codelists a selection may name per variable (PxWebApi 2.0 lists them per variable)
+            "codelists": {v.code: [c for c, _ in v.codelists] for v in table.variables if v.codelists},
+        },
     }
     return Response(content_type="application/json; charset=utf-8", body=dumps(body))
 
@@ -233,9 +253,10 @@ def _table_info(table: Table) -> dict[str, Any]:
 def _selected(variable: Variable, item: dict[str, Any]) -> list[str]:
     codes = [str(v) for v in item.get("valueCodes") or []]
     codelist = item.get("codelist")
-    if codelist and (variable.code != "Region" or codelist != REGION_CODELIST):
+    listed = variable.codelist(str(codelist)) if codelist else None
+    if codelist and listed is None:
         raise Problem(400, "Bad Request", f"codelist {codelist!r} is not available for {variable.code}")
-    allowed = [v for v in variable.values if len(v) == 4] if codelist else list(variable.values)
+    allowed = list(listed) if listed is not None else list(variable.values)
     if codes == ["*"]:
         return allowed
     if not codes:
@@ -284,10 +305,16 @@ def _data(req: Request, table: Table) -> Response:
     region_codes = list(chosen.get("Region", []))
     for combo in itertools.product(*(chosen[v.code] for v in dims)):
         cell = dict(zip((v.code for v in dims), combo, strict=True))
-        raw = _population_value(seed, cell, cell["ContentsCode"])
-        value: int | None = None if raw == ".." else int(raw)
+        if table.kind == "population":
+            raw = _population_value(seed, cell, cell["ContentsCode"])
+            value: int | float | None = None if raw == ".." else int(raw)
+        else:
+            from vagled.feedsim.scb_transitions import cell_value
+
+            value, mark = cell_value(seed, table.id, table.kind, cell)
+            raw = mark or ""
         if value is None:
-            status[str(len(values))] = ".."
+            status[str(len(values))] = raw if raw in ("..", ".", ":") else ".."
         elif missing(combo):
             value = None  # no value and no status: the answer is broken for this cell
         elif neg(combo):

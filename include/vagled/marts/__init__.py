@@ -27,6 +27,8 @@ MARTS: tuple[str, ...] = (
     "skill_trend",
     "jobs_within_reach",
     "education_transitions",
+    "matched_employment",
+    "labour_market_outcomes",
 )
 
 
