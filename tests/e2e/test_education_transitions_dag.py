@@ -53,7 +53,7 @@ def _scb_kolada_snapshot(conn) -> tuple:
 def _check_scb_and_kolada(conn, since: int) -> None:
     """SCB's and Kolada's batches of the run: everything accounted for, the real grain, the quirks."""
     for feed in ("scb_transitions", "kolada_transitions"):
-        ((batch_id, status, received, loaded, quarantined, duplicates, _),) = _batches(conn, since, feed)
+        ((_, status, received, loaded, quarantined, duplicates, _),) = _batches(conn, since, feed)
         assert status == "succeeded" and loaded > 0 and received == loaded + quarantined + duplicates, feed
     # the cell limit (lowered for the run) splits every table's selection by region, never above it
     parts = conn.execute(
