@@ -29,6 +29,8 @@ MARTS: tuple[str, ...] = (
     "education_transitions",
     "matched_employment",
     "labour_market_outcomes",
+    # after competence_gap and education_transitions' core: it reads the first
+    "shortage_programme_transitions",
 )
 
 

@@ -50,6 +50,8 @@ class RegionalReportData:
     jobs_within_reach: list[tuple] = field(default_factory=list)
     transitions: list[tuple] = field(default_factory=list)
     transitions_trend: list[tuple] = field(default_factory=list)
+    matched_employment: list[tuple] = field(default_factory=list)
+    time_in_sweden: list[tuple] = field(default_factory=list)
 
 
 def default_report_dir() -> Path:
@@ -79,6 +81,12 @@ def read_report_data(conn, county_code: str, year: int | None = None) -> Regiona
     data.transitions = conn.execute(load_sql("report/regional_transitions"), {"county_code": county_code}).fetchall()
     data.transitions_trend = conn.execute(
         load_sql("report/regional_transitions_trend"), {"county_code": county_code}
+    ).fetchall()
+    data.matched_employment = conn.execute(
+        load_sql("report/regional_matched_employment"), {"county_code": county_code}
+    ).fetchall()
+    data.time_in_sweden = conn.execute(
+        load_sql("report/regional_outcomes_time_in_sweden"), {"county_code": county_code}
     ).fetchall()
     if year is None:
         return data
@@ -231,6 +239,60 @@ förvärvsarbete över en viss inkomstnivå. Grupper som är för små för att 
 <p class="note">Yrkesprogram och högskoleförberedande program sammantagna, 1, 3 och 5 år efter examen.</p></section>"""
 
 
+def _work_after_education_section(data: RegionalReportData) -> str:
+    """SCB's matched employment per education group and the employment of the foreign-born by time in Sweden."""
+    matched, arrived = data.matched_employment, data.time_in_sweden
+    if not matched and not arrived:
+        return (
+            "<section><h2>Utbildning, yrke och etablering</h2>"
+            + charts.no_data("SCB:s matchnings- och integrationsstatistik är inte laddad för länet ännu.")
+            + "</section>"
+        )
+    out = "<section><h2>Utbildning, yrke och etablering</h2>"
+    if matched:
+        year = matched[0][4]
+        out += charts.horizontal_bars(
+            f"Förvärvsarbetande vars yrke matchar utbildningen, per utbildningsgrupp {year} (%)",
+            [row[0] for row in matched],
+            [("Matchade (%)", [float(row[1] or 0) for row in matched])],
+            css_class="matched-employment",
+        )
+        lowest = next((row for row in matched if row[1] is not None), None)
+        hidden = sum(1 for row in matched if row[1] is None)
+        lead = ""
+        if lowest:
+            lead = f"Lägst matchning har {escape(lowest[0])}: {_decimal(lowest[1], 1)} %"
+            if lowest[2] is not None:
+                lead += f", mot {_decimal(lowest[2], 1)} % för alla utbildningsgrupper"
+            lead += ". "
+        out += (
+            f'<p class="note">{lead}SCB:s regionala matchningsindikatorer (förvärvsarbetande 20–69 år, '
+            f"utbildningsgrupper; grupper som är för små visas inte: {hidden}).</p>"
+        )
+    if arrived:
+        year = arrived[0][4]
+        out += charts.horizontal_bars(
+            f"Sysselsatta efter vistelsetid i Sverige {year} (%)",
+            [row[0] for row in arrived],
+            [
+                ("Sysselsatta (%)", [float(row[1] or 0) for row in arrived]),
+                ("Långtidsarbetslösa (%)", [float(row[2] or 0) for row in arrived]),
+                ("I program med aktivitetsstöd (%)", [float(row[3] or 0) for row in arrived]),
+            ],
+            css_class="time-in-sweden",
+        )
+        rows = "".join(
+            f"<tr><td>{escape(r[0])}</td><td>{_decimal(r[1], 1) or '–'}</td><td>{_decimal(r[2], 1) or '–'}</td>"
+            f"<td>{_decimal(r[3], 1) or '–'}</td></tr>"
+            for r in arrived
+        )
+        out += f"""<p class="note">Utrikes födda efter vistelsetid jämfört med födda i Sverige, alla
+utbildningsnivåer, kvinnor och män (SCB, registerdata för integration). Endast andelar visas.</p>
+<table class="time-in-sweden-table"><thead><tr><th>Grupp</th><th>Sysselsatta %</th><th>Långtidsarbetslösa %</th>
+<th>I program %</th></tr></thead><tbody>{rows}</tbody></table>"""
+    return out + "</section>"
+
+
 def render_report(data: RegionalReportData, *, generated_at: datetime | None = None) -> str:
     """Return the report as one HTML document."""
     generated_at = generated_at or datetime.now(STOCKHOLM)
@@ -297,6 +359,7 @@ funktionsnedsättning, som inte publiceras som eget antal per kommun.</p></secti
 <p class="note">Platser i utbildningstillfällen med start {year} eller senare, per inriktning (SUN 2020, nivå 1).
 </p></section>{_skills_section(data)}"""
     body += _transitions_section(data)
+    body += _work_after_education_section(data)
     return f"""<!DOCTYPE html>
 <html lang="sv"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
