@@ -65,6 +65,11 @@ CASES: dict[str, tuple[str, str, Callable[[requests.Response], bool]]] = {
         SIRIS_YEARS,
         lambda r: r.status_code == 200 and r.json()[0]["kod"] == "2025",  # listed before it is published
     ),
+    "renamed_column": (
+        "skolverket_statistics",
+        SIRIS_EXPORT,
+        lambda r: r.status_code == 200 and _export_header(r)[1] == "Länskod",
+    ),
     "http_500": ("kolada", KOLADA, lambda r: r.status_code == 500),
     "http_503": ("kolada", KOLADA, lambda r: r.status_code == 503 and r.headers.get("Retry-After") == "1"),
     "wrong_content_type": (
@@ -129,6 +134,14 @@ def _myh_header_row(response: requests.Response) -> int:
 
     rows = load_workbook(io.BytesIO(response.content), read_only=True)["Tabell 3"].iter_rows(values_only=True)
     return next(n for n, row in enumerate(rows, start=1) if row and "Diarienummer" in row)
+
+
+def _export_header(response: requests.Response) -> tuple:
+    """The header row of the first sheet of a Skolverket export (column A is Län or Kommun)."""
+    from openpyxl import load_workbook
+
+    rows = load_workbook(io.BytesIO(response.content), read_only=True).worksheets[0].iter_rows(values_only=True)
+    return next(row for row in rows if row and row[0] in ("Län", "Kommun"))
 
 
 def _parses(response: requests.Response) -> bool:

@@ -28,16 +28,18 @@ CASES = {
     "duplicates@skolverket_statistics": (ONE_YEAR, "duplicates"),
     "schema_drift@skolverket_statistics": (ONE_YEAR, "rejected"),
     "empty_page@skolverket_statistics": (ONE_YEAR, "rejected"),
+    "renamed_column@skolverket_statistics": (ONE_YEAR, "rejected"),
     # the listing lists 2025 before its files are up
     "listed_file_missing@skolverket_statistics": ({"years": 2025}, "failed"),
 }
 # The diagonal of `make test` is one case per outcome kind that is this upstream's own (the burst
-# limit, a bad code, a listed file missing); every case loads a whole statistics year, so the rest
-# is marked slow (`make test-all`).
+# limit, a bad code, a listed file missing, a renamed export column); every case loads a whole
+# statistics year, so the rest is marked slow (`make test-all`).
 FAST = {
     "bare_429:2@skolverket_statistics",
     "bad_codes@skolverket_statistics",
     "listed_file_missing@skolverket_statistics",
+    "renamed_column@skolverket_statistics",
 }
 SLOW = set(CASES) - FAST
 EXPECTED_CHECKS = {
@@ -60,7 +62,8 @@ def test_transitions_fault_ends_as_it_must_and_the_invariants_hold(
     point_upstreams_at(sim, monkeypatch)
     since = last_batch_id(wh)
     run = load_dag(DAG_ID).test(run_conf=conf)
-    (batch,) = batches_since(wh, since)
+    # the DAG's SCB and Kolada batches run beside Skolverket's: the fault is Skolverket's
+    (batch,) = [b for b in batches_since(wh, since) if b["feed"] == "education_transitions"]
     applied = bool(sim.fault_log)
     assert applied, f"{fault} was never applied"
     if outcome in ("success", "quarantine", "duplicates"):

@@ -51,6 +51,7 @@ FAULTS: dict[str, str] = {
     "cell_limit": "SCB: data calls over 50 cells are refused (403 problem JSON) though /config announces 150 000",
     "header_moved": "MYH workbook: the header row of Tabell 3 and 4 sits two rows lower than on row 6",
     "listed_file_missing": "a listing lists a year whose files are not there (yet)",
+    "renamed_column": "Skolverket's export: the key column Läns-kod renamed Länskod",
 }
 
 TRANSPORT_FAULTS = frozenset(
@@ -76,6 +77,7 @@ APPLIES_TO: dict[str, tuple[str, ...]] = {
     "duplicates": tuple(c for c in ALL_UPSTREAMS if c != "scb_pxweb"),
     "bad_codes": ALL_UPSTREAMS,
     "listed_file_missing": ("skolverket_statistics",),
+    "renamed_column": ("skolverket_statistics",),
     "negative_counts": (
         "jobtech_jobstream",
         "jobtech_historical",

@@ -167,6 +167,7 @@ def export_workbook(req: Request, year: int, level: str, *, with_rows: bool) -> 
 
     workbook = Workbook(write_only=True)
     drift = req.fault("schema_drift")
+    renamed = req.fault("renamed_column")  # the county code's column under another name
     for programme in PROGRAMMES:
         sheet = workbook.create_sheet(sheet_name(programme[0]))
         title = "län" if level == "county" else "kommun"
@@ -177,10 +178,11 @@ def export_workbook(req: Request, year: int, level: str, *, with_rows: bool) -> 
         sheet.append([f"Avgångsläsår: {cohort_of(year)}"])
         sheet.append([])
         shares = [DRIFTED_HEADER if drift and h == SHARE_HEADERS[0] else h for h in SHARE_HEADERS]
+        county_code = "Länskod" if renamed else "Läns-kod"
         if level == "county":
-            sheet.append(["Län", "Läns-kod", "Typ av huvudman", "Antal", *shares])
+            sheet.append(["Län", county_code, "Typ av huvudman", "Antal", *shares])
         else:
-            sheet.append(["Kommun", "Kommun-kod", "Län", "Läns-kod", "Typ av huvudman", "Antal", *shares])
+            sheet.append(["Kommun", "Kommun-kod", "Län", county_code, "Typ av huvudman", "Antal", *shares])
         if with_rows:
             for row in _rows(req, year, programme, level):
                 sheet.append(row)
