@@ -9,10 +9,12 @@ county of the area.
   transitions is published.
 - **Reads:** core (job_ad and its skills and requirements, jobseekers_monthly, occupational_outlook,
   education_offering, education_provider, education_occupation_match, municipality_key_figure,
-  education_transition and the dimensions).
+  education_transition, labour_market_outcome, matched_employment, scb_code and the dimensions).
 - **Writes:** mart.job_ads_monthly, mart.jobseekers_monthly, mart.education_supply,
   mart.municipality_profile, mart.competence_gap, mart.skill_demand_monthly, mart.skill_trend,
-  mart.jobs_within_reach, mart.education_transitions (materialized views, refreshed CONCURRENTLY:
+  mart.jobs_within_reach, mart.education_transitions, mart.matched_employment,
+  mart.labour_market_outcomes, mart.shortage_programme_transitions (after mart.competence_gap, which
+  it reads) (materialized views, refreshed CONCURRENTLY:
   analysts reading meanwhile see the old rows until the new ones commit, never a mix), emits
   `vagled://warehouse/mart/<mart>`; the reports go to `$VAGLED_HOME/reports/`
   (`kompetensforsorjning_<county>.html`).
@@ -27,7 +29,7 @@ from airflow.sdk import Asset, dag, task
 
 from vagled.assets import CORE_ASSETS, mart_asset_uri
 from vagled.dag_defaults import DEFAULT_ARGS
-from vagled.marts import MARTS
+from vagled.marts import MART_UPSTREAMS, MARTS
 
 REFRESH_DOC = """Rebuilds `mart.{mart}` from core: the first time in full, then CONCURRENTLY, so analysts
 reading it keep the old rows until the new ones commit. Reads core; writes `mart.{mart}`; emits
@@ -52,7 +54,7 @@ for uri in CORE_ASSETS[1:]:
     doc_md=__doc__,
 )
 def warehouse_marts():
-    refreshed = []
+    refreshed = {}
     for mart in MARTS:
 
         @task(task_id=f"refresh_{mart}", outlets=[Asset(mart_asset_uri(mart))], doc_md=REFRESH_DOC.format(mart=mart))
@@ -64,7 +66,9 @@ def warehouse_marts():
             with connect(autocommit=True) as conn:
                 return refresh_mart(conn, mart).as_dict()
 
-        refreshed.append(refresh())
+        refreshed[mart] = refresh()
+        for upstream in MART_UPSTREAMS.get(mart, ()):
+            refreshed[upstream] >> refreshed[mart]  # a mart built on another is rebuilt after it
 
     @task(doc_md=REPORTS_DOC)
     def write_regional_reports() -> list[str]:
@@ -77,7 +81,7 @@ def warehouse_marts():
         with connect(autocommit=True) as conn:
             return [str(path.resolve().relative_to(vagled_home())) for path in write_reports(conn)]
 
-    refreshed >> write_regional_reports()
+    list(refreshed.values()) >> write_regional_reports()
 
 
 warehouse_marts()

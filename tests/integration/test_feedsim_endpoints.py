@@ -438,6 +438,33 @@ def test_scb_pxweb_2_config_metadata_and_json_stat2(feedsim):
     assert requests.get(f"{feedsim.base_url('scb_pxweb')}/OV0104/v1/doris/sv/ssd/", timeout=10).status_code == 404
 
 
+def test_scb_transitions_tables_with_their_codelists_and_mandatory_variables(feedsim):
+    base = f"{feedsim.base_url('scb_pxweb')}/api/v2/tables"
+    meta = requests.get(f"{base}/TAB6929/metadata", params={"outputFormat": "json-stat2"}, timeout=10).json()
+    assert meta["id"] == ["Region", "Utbildning", "SNI2007", "KonAlderFodelseland", "ContentsCode", "Tid"]
+    assert meta["extension"]["codelists"]["Utbildning"] == ["vs_UtbildningsgruppE2-3N1-2", "vs_Utbildningsnivå19RMI"]
+    url = f"{base}/TAB6929/data?lang=sv&outputFormat=json-stat2"
+    selection = [
+        {"variableCode": "Region", "valueCodes": ["03"], "codelist": "vs_CKM02Län"},
+        {"variableCode": "Utbildning", "valueCodes": ["*"], "codelist": "vs_UtbildningsgruppE2-3N1-2"},
+        {"variableCode": "SNI2007", "valueCodes": ["A-U"]},
+        {"variableCode": "ContentsCode", "valueCodes": ["000008QV"]},
+        {"variableCode": "Tid", "valueCodes": ["2024"]},
+    ]
+    refused = requests.post(url, json={"selection": selection}, timeout=10)  # KonAlderFodelseland is mandatory
+    assert refused.status_code == 400 and "KonAlderFodelseland" in refused.json()["detail"]
+    selection.append({"variableCode": "KonAlderFodelseland", "valueCodes": ["totalt"], "codelist": "vs_KonCKMRMI"})
+    answer = requests.post(url, json={"selection": selection}, timeout=10).json()
+    assert list(answer["dimension"]["Utbildning"]["category"]["index"]) == ["00S", "35E", "53B"]
+    assert all(0 < v <= 100 for v in answer["value"])
+    # a municipality code under the county codelist is no code of that list
+    selection[0]["valueCodes"] = ["0380"]
+    assert requests.post(url, json={"selection": selection}, timeout=10).status_code == 400
+    meta = requests.get(f"{base}/TAB6383/metadata", timeout=10).json()
+    assert meta["id"] == ["Region", "Kon", "UtbNiv", "BakgrVar", "ContentsCode", "Tid"]
+    assert meta["dimension"]["Tid"]["category"]["index"] == {"2022": 0, "2023": 1, "2024": 2}
+
+
 def test_scb_too_many_cells_is_a_403_problem(feedsim):
     url = f"{feedsim.base_url('scb_pxweb')}/api/v2/tables/TAB638/data?outputFormat=json-stat2"
     everything = [{"variableCode": c, "valueCodes": ["*"]} for c in ("Region", "Civilstand", "Alder", "Kon")]

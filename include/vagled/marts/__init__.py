@@ -29,9 +29,11 @@ MARTS: tuple[str, ...] = (
     "education_transitions",
     "matched_employment",
     "labour_market_outcomes",
-    # after competence_gap and education_transitions' core: it reads the first
+    # reads mart.competence_gap: refreshed after it (MART_UPSTREAMS)
     "shortage_programme_transitions",
 )
+# Marts built on another mart: the warehouse_marts DAG refreshes them after those.
+MART_UPSTREAMS: dict[str, tuple[str, ...]] = {"shortage_programme_transitions": ("competence_gap",)}
 
 
 class UnknownMart(ValueError):
