@@ -80,6 +80,28 @@ CORE_TARGETS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         ("cohort_year", "programme_code", "region_code", "owner_type", "years_after"),
         ("last_batch_id",),
     ),
+    "kolada_transitions": (
+        "core.municipality_key_figure",
+        ("municipality_code", "year", "month", "indicator_code", "gender"),
+        ("last_batch_id",),
+    ),
+    # SCB's transitions tables go to two core tables: outcomes here, matched employment beside it
+    # (SECOND_CORE_TABLES); their keys are read in the staged key's terms (CORE_KEY_SQL)
+    "scb_transitions": (
+        "core.labour_market_outcome",
+        ("year", "region_code", "education_code", "background_code", "sex", "measure"),
+        ("last_batch_id",),
+    ),
+}
+SECOND_CORE_TABLES = {"scb_transitions": ("core.matched_employment",)}
+# A staged record's natural key, read from core where it differs from the core tables' own key.
+CORE_KEY_SQL = {
+    "scb_transitions": (
+        "select table_id, year::text, region_code, education_code, background_code, sex, content_code"
+        " from core.labour_market_outcome"
+        " union all select table_id, year::text, region_code, education_code, null, 'T', content_code"
+        " from core.matched_employment"
+    ),
 }
 # The taxonomy feed writes three dimensions, by the kind of concept.
 TAXONOMY_TARGETS = {
@@ -116,6 +138,8 @@ def _core_keys(conn, feed: str) -> set[str]:
         for kind, (table, column) in TAXONOMY_TARGETS.items():
             keys |= {f"{kind}|{r[0].strip()}" for r in conn.execute(f"select {column} from {table}")}
         return keys
+    if feed in CORE_KEY_SQL:
+        return {_key_text(r) for r in conn.execute(CORE_KEY_SQL[feed])}
     table, key, _ = CORE_TARGETS[feed]
     columns = ", ".join(f"{c}::text" for c in key)
     return {_key_text(r) for r in conn.execute(f"select {columns} from {table}")}
@@ -231,9 +255,12 @@ def check_invariants(conn, *, since: int = 0, allow_running: bool = False, repar
         elif feed in CORE_TARGETS:
             table, _, batch_columns = CORE_TARGETS[feed]
             condition = " or ".join(f"{c} = %(b)s" for c in batch_columns)
-            written = conn.execute(f"select count(*) from {table} where {condition}", {"b": batch_id}).fetchone()[0]
-            if written:
-                found.add(f"{label} is half loaded: {written} rows of {table} carry its id")
+            for target in (table, *SECOND_CORE_TABLES.get(feed, ())):
+                written = conn.execute(f"select count(*) from {target} where {condition}", {"b": batch_id}).fetchone()[
+                    0
+                ]
+                if written:
+                    found.add(f"{label} is half loaded: {written} rows of {target} carry its id")
     return found
 
 

@@ -229,6 +229,9 @@ def land(conn, batch_id: int, period: Period | None, params: Mapping[str, Any]) 
             per_region = groups_bound * len(contents) * len(times)
             for selection in pxweb.plan_selections(fixed, "Region", regions, per_region, max_cells, codelist=codelist):
                 post(table_id, selection)
+    if not parts:
+        # not one asked-for year in any table: a real absence, reported as the run's failure
+        raise UpstreamError(f"nothing to load from SCB: {'; '.join(notes)}")
     if notes:
         note_batch(conn, batch_id, "; ".join(notes))
     return {"parts": parts, "years": years, "not_published": notes, "max_cells": max_cells}
