@@ -23,6 +23,8 @@ EXTRACT_UPSTREAM = {
     ("education_offerings", "extract_offerings"): "education_offerings",
     ("education_offerings", "extract_myh"): "myh_results",
     ("education_transitions", "extract_transitions"): "skolverket_statistics",
+    ("education_transitions", "extract_scb"): "scb_pxweb",
+    ("education_transitions", "extract_kolada"): "kolada",
 }
 
 
