@@ -135,10 +135,12 @@ def expected_keys(conn, batch_id: int) -> set[str]:
     parts = conn.execute(
         "select content_type, body from raw.landed_payload where batch_id = %s order by part_no", (batch_id,)
     ).fetchall()
-    first_month = conn.execute(
-        "select (interval_start at time zone 'Europe/Stockholm')::date from audit.load_batch where batch_id = %s",
+    # every workbook holds the whole series: a batch publishes the months of its period only
+    first_month, end_month = conn.execute(
+        "select (interval_start at time zone 'Europe/Stockholm')::date,"
+        " (interval_end at time zone 'Europe/Stockholm')::date from audit.load_batch where batch_id = %s",
         (batch_id,),
-    ).fetchone()[0]
+    ).fetchone()
     for content_type, body in parts:
         for item in spec.parse(bytes(body), content_type or ""):
             record_no += 1
@@ -147,7 +149,9 @@ def expected_keys(conn, batch_id: int) -> set[str]:
             if spec.in_area is not None and not spec.in_area(item):
                 continue
             if feed == "jobseekers":
-                if first_month is None or item["month"] >= first_month:
+                if (first_month is None or item["month"] >= first_month) and (
+                    end_month is None or item["month"] < end_month
+                ):
                     keys.add(_jobseeker_key(item))
                 continue
             keys.add(_key_text(item.get(col) for col in spec.natural_key))
