@@ -22,6 +22,37 @@ AREA = {"03", "04", "05", "18", "19"}
 ARCHIVES = "/annonser/historiska/berikade/kompletta/"
 
 
+@pytest.fixture(scope="module")
+def archive_warehouse(airflow_db):
+    """A warehouse database of this module's own: its checks read whole core tables, where the ads
+    other modules loaded into the session's warehouse must not appear."""
+    import psycopg
+    from psycopg import sql
+
+    from vagled.warehouse.migrate import migrate
+
+    name = "vagled_job_ads_archives"
+    with psycopg.connect(airflow_db.admin_conninfo(), autocommit=True) as admin:
+        admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        admin.execute(sql.SQL("create database {} owner vagled_loader").format(sql.Identifier(name)))
+    url = airflow_db.url().rsplit("/", 1)[0] + f"/{name}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AIRFLOW_CONN_VAGLED_WAREHOUSE", url)
+        migrate()
+        yield url
+    with psycopg.connect(airflow_db.admin_conninfo(), autocommit=True) as admin:
+        admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def warehouse_conn(archive_warehouse):
+    """An autocommit connection, as the loader, to this module's warehouse."""
+    import psycopg
+
+    with psycopg.connect(archive_warehouse, autocommit=True) as conn:
+        yield conn
+
+
 @pytest.fixture
 def sim(feedsim_factory, monkeypatch, tmp_path):
     """A feedsim of its own at a small scale, with the upstream connections pointed at it."""

@@ -57,7 +57,7 @@ def test_a_rejected_batch_alerts_by_email_and_webhook(
     [batch] = payload["batches"]
     stored = _batch(warehouse_conn, batch["batch_id"])
     assert stored["status"] == batch["status"] == "rejected" and stored["run_id"] == payload["run_id"]
-    assert "Antal" in batch["error"]
+    assert "lacks the fields" in batch["error"] and "format changed" in batch["error"]
     assert "/dags/employment_agency_jobseekers/runs/" in payload["log_url"]
     assert payload["log_url"].endswith("/tasks/stage_jobseekers?try_number=1")
     assert "Data health page" in payload["links"]

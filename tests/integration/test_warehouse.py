@@ -137,6 +137,32 @@ def test_a_late_migration_below_the_newest_applied_is_refused(empty_database, tm
         assert recorded.fetchone()[0] == 0
 
 
+# The newest migration of the last release: warehouses in use stand here and must upgrade.
+RELEASED_THROUGH = 41
+
+
+def test_a_warehouse_of_the_last_release_upgrades_to_the_newest_schema(empty_database, tmp_path):
+    import shutil
+
+    from vagled.warehouse import migrate as migrate_module
+
+    released = tmp_path / "released"
+    released.mkdir()
+    for migration in migrate_module.discover():
+        if migration.version <= RELEASED_THROUGH:
+            shutil.copy(migration.path, released / migration.path.name)
+    # The release's own code loaded its reference data; today's loader needs today's tables.
+    migrate_module.migrate("vagled_migration_test", load_reference=False, migrations_dir=released)
+
+    upgrade = migrate_module.migrate("vagled_migration_test")
+    pending = [f"V{m.version:03d}__{m.name}" for m in migrate_module.discover() if m.version > RELEASED_THROUGH]
+    assert pending, "the tree holds migrations newer than the last release"
+    assert upgrade.applied == pending
+    with psycopg.connect(empty_database) as conn:
+        newest = conn.execute("select max(version) from audit.schema_version").fetchone()[0]
+    assert newest == migrate_module.discover()[-1].version
+
+
 def test_audit_load_batch_must_reconcile(warehouse_conn):
     with pytest.raises(psycopg.errors.CheckViolation):
         warehouse_conn.execute(

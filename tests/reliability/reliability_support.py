@@ -159,10 +159,12 @@ def expected_keys(conn, batch_id: int) -> set[str]:
     parts = conn.execute(
         "select content_type, body from raw.landed_payload where batch_id = %s order by part_no", (batch_id,)
     ).fetchall()
-    first_month = conn.execute(
-        "select (interval_start at time zone 'Europe/Stockholm')::date from audit.load_batch where batch_id = %s",
+    # every workbook holds the whole series: a batch publishes the months of its period only
+    first_month, end_month = conn.execute(
+        "select (interval_start at time zone 'Europe/Stockholm')::date,"
+        " (interval_end at time zone 'Europe/Stockholm')::date from audit.load_batch where batch_id = %s",
         (batch_id,),
-    ).fetchone()[0]
+    ).fetchone()
     for content_type, body in parts:
         for item in spec.parse(bytes(body), content_type or ""):
             record_no += 1
@@ -171,7 +173,9 @@ def expected_keys(conn, batch_id: int) -> set[str]:
             if spec.in_area is not None and not spec.in_area(item):
                 continue
             if feed == "jobseekers":
-                if first_month is None or item["month"] >= first_month:
+                if (first_month is None or item["month"] >= first_month) and (
+                    end_month is None or item["month"] < end_month
+                ):
                     keys.add(_jobseeker_key(item))
                 continue
             keys.add(_key_text(item.get(col) for col in spec.natural_key))
@@ -453,12 +457,16 @@ def inject_into_every_field(content_type: str, body: bytes, make_value, *, copie
     """Give every string field of an answer a new value in a few records, spread over the answer.
 
     ``make_value(field, old_value) -> new value``. JSON: every string path of the records; CSV:
-    every column below the header. Other content is returned unchanged. Spread, because national
-    files hold other counties too, and few per field, so a batch stays below its threshold.
+    every column below the header; XLSX: the shared items of every pivot-cache field and the
+    workbook's shared strings. Other content is returned unchanged. Spread, because national files
+    hold other counties too, and few per field, so a batch stays below its threshold.
     """
     import csv
     import io
     import json
+
+    if body[:4] == b"PK\x03\x04" and ("spreadsheetml" in content_type or "excel" in content_type):
+        return _inject_into_workbook(body, make_value, copies)
 
     if "json" in content_type:
         ndjson = "ndjson" in content_type
@@ -496,6 +504,37 @@ def inject_into_every_field(content_type: str, body: bytes, make_value, *, copie
         csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
         return out.getvalue().encode("utf-8-sig" if charset == "utf-8-sig" else charset, "strict")
     return body
+
+
+def _inject_into_workbook(body: bytes, make_value, copies: int) -> bytes:
+    """Rewrite a few shared items of each pivot-cache field and a few shared strings of an XLSX."""
+    import io
+    import zipfile
+
+    from lxml import etree
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    source = zipfile.ZipFile(io.BytesIO(body))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            name = info.filename
+            if name.startswith("xl/pivotCache/pivotCacheDefinition") and name.endswith(".xml"):
+                root = etree.fromstring(data)
+                for number, cache_field in enumerate(root.iter(f"{main}cacheField")):
+                    items = [item for item in cache_field.iter(f"{main}s")]
+                    for index in _spread(number, len(items), copies):
+                        items[index].set("v", make_value(cache_field.get("name", ""), items[index].get("v", "")))
+                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            elif name == "xl/sharedStrings.xml":
+                root = etree.fromstring(data)
+                texts = [t for t in root.iter(f"{main}t")]
+                for index in _spread(0, len(texts), copies):
+                    texts[index].text = make_value("sharedStrings", texts[index].text or "")
+                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            target.writestr(info, data)
+    return out.getvalue()
 
 
 def stored_strings(conn, needle: str) -> set[str]:
@@ -541,7 +580,7 @@ def staged_values(conn, since: int, needle: str) -> set[str]:
     every staged column of a quarantined record, and the columns its core table has of a published one."""
     from vagled.feeds import get_feed
     from vagled.pipeline.feed import ParseFailure
-    from vagled.pipeline.record_checks import check_record
+    from vagled.pipeline.record_checks import check_record, masked_text
 
     values: set[str] = set()
     for batch in batches_since(conn, since):
@@ -574,7 +613,12 @@ def staged_values(conn, since: int, needle: str) -> set[str]:
                 continue  # a refused structure: nothing of it is stored, the raw payload is kept
             for item in items:
                 record_no += 1
-                if isinstance(item, ParseFailure) or (spec.in_area is not None and not spec.in_area(item)):
+                if isinstance(item, ParseFailure):
+                    # an unreadable record is quarantined with its excerpt, as the stager stores it
+                    if record_no in held and needle in item.excerpt:
+                        values.add(masked_text(item.excerpt[:2000]))
+                    continue
+                if spec.in_area is not None and not spec.in_area(item):
                     continue
                 if batch["status"] != "succeeded" and record_no not in held:
                     continue

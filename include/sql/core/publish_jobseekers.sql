@@ -1,8 +1,11 @@
 -- Merge one validated batch of job-seeker cells: sums per month, area and group.
--- Only months from the batch's period start are published (the first load covers the whole
--- series, a later one its new month). A cell given twice (same workbook, field and key) counts once.
+-- Only the months of the batch's period are published (the first load covers the whole series, a
+-- later one its new month, a manual reload the months it names), although every workbook holds the
+-- whole series. A cell given twice (same workbook, field and key) counts once.
 with batch as (
-    select (interval_start at time zone 'Europe/Stockholm')::date as first_month
+    select
+        (interval_start at time zone 'Europe/Stockholm')::date as first_month,
+        (interval_end at time zone 'Europe/Stockholm')::date as end_month
     from audit.load_batch
     where batch_id = %(batch_id)s
 ),
@@ -14,6 +17,7 @@ passing as (
     cross join batch as b
     where s.batch_id = %(batch_id)s
       and s.month >= coalesce(b.first_month, '-infinity'::date)
+      and s.month < coalesce(b.end_month, 'infinity'::date)
       and not exists (
           select from quarantine.record as q
           where q.batch_id = s.batch_id and q.record_no = s.record_no

@@ -682,7 +682,8 @@ FIRST_SERIES_MONTH = date(1996, 1, 1)
 def publication_params(params: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """What check_publication hands to extract: the period and links to load, or {} to stop.
 
-    Params ``period_start``/``period_end`` (a manual reload) load the month on the page again.
+    Params ``period_start``/``period_end`` (a manual reload) publish the months of that period again,
+    read from the page's newest workbooks (each holds the whole series).
     """
     import logging
 

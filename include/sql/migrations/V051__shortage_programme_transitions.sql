@@ -1,4 +1,4 @@
--- Numbered after V070 (whose tables it reads): a V05x number would run before them on a fresh warehouse.
+-- After V048 (education transitions) and V050 (SCB transitions), whose tables it reads.
 -- The link from the competence gap to education: for each shortage occupation of a county (the
 -- yrkesbarometer's recruitment situation 'brist' in mart.competence_gap), the upper-secondary
 -- programmes that lead to it and how their students in the county establish themselves.
