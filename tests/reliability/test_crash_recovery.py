@@ -26,6 +26,9 @@ pytestmark = pytest.mark.e2e
 
 FEED = "jobseekers"
 PUBLISH_LOCK = "select pg_advisory_lock(hashtext('vagled.publish'), hashtext('jobseekers/'))"
+# The merge statement's first line (pg_stat_activity shows only a statement's first 1024 bytes,
+# and the insert into core.jobseekers_monthly comes later in it).
+MERGE_STATEMENT = "Merge one validated batch of job-seeker cells"
 
 
 @dataclass(frozen=True)
@@ -49,14 +52,14 @@ CRASHES = (
     Crash("kill-between-copy-and-merge", "2025-11", "publish", PUBLISH_LOCK, "pg_advisory_xact_lock", "kill"),
     # inside the merge's transaction
     Crash("kill-inside-merge", "2025-12", "publish", "lock table core.jobseekers_monthly in share mode",
-          "insert into core.jobseekers_monthly", "kill"),
+          MERGE_STATEMENT, "kill"),
     Crash("server-stop-during-stage", "2026-01", "stage", "lock table audit.validation_result in share mode",
           "insert into audit.validation_result", "stop-fast"),
     # an immediate stop empties the unlogged staging tables: the publish retry must stage again
     Crash("server-crash-between-copy-and-merge", "2026-02", "publish", PUBLISH_LOCK, "pg_advisory_xact_lock",
           "stop-immediate"),
     Crash("server-crash-inside-merge", "2026-03", "publish", "lock table core.jobseekers_monthly in share mode",
-          "insert into core.jobseekers_monthly", "stop-immediate"),
+          MERGE_STATEMENT, "stop-immediate"),
 )  # fmt: skip
 
 
@@ -154,7 +157,11 @@ def _wait_until_blocked(conn, child: subprocess.Popen, query_fragment: str, time
         if blocked:
             return
         time.sleep(0.1)
-    raise AssertionError(f"the child never blocked on {query_fragment!r}")
+    waiting = conn.execute(
+        "select wait_event_type, wait_event, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) from pg_stat_activity"
+        " where backend_type = 'client backend' and pid <> pg_backend_pid() and state <> 'idle'"
+    ).fetchall()
+    raise AssertionError(f"the child never blocked on {query_fragment!r}; the server is running {waiting}")
 
 
 def _rows_ever_inserted_into_staging(conn) -> int:
