@@ -200,10 +200,12 @@ def test_key_figures_from_kolada_and_scb_load_reconcile_and_rerun_as_a_no_op(
     per_query = [kpis * n for n in (25, 25, 2)]
     assert kolada_parts == sum(-(-n // 30) for n in per_query) == 9
     kolada_values = kpis * 52
+    # this feed's indicators only: the transitions DAG loads Kolada indicators of its own
     rows = warehouse_conn.execute(
         "select i.source, count(*), count(distinct k.municipality_code), count(*) filter (where k.value is null)"
         " from core.municipality_key_figure k join core.key_figure_indicator i using (indicator_code)"
-        " where k.year = 2024 group by 1 order by 1"
+        " where k.year = 2024 and k.indicator_code = any(%s) group by 1 order by 1",
+        (key_figures.indicator_codes(),),
     ).fetchall()
     stats = {source: (n, municipalities, missing) for source, n, municipalities, missing in rows}
     assert stats["kolada"][0] == kolada_values * 3 and stats["kolada"][1] == 52
