@@ -33,3 +33,23 @@ def test_params_win_over_interval_and_default_to_stockholm_time():
 def test_clear_errors(start, end, params, message):
     with pytest.raises(PeriodError, match=message):
         resolve_period(start, end, params)
+
+
+@pytest.mark.parametrize(
+    ("given", "years"),
+    [(2024, [2024]), ("2022-2024", [2022, 2023, 2024]), ("2023", [2023]), ([2024, 2022, 2024], [2022, 2024]),
+     (None, None), ("", None), ([], None)],
+)
+def test_years_param_names_the_statistics_years(given, years):
+    from vagled.pipeline.period import years_param
+
+    assert years_param(given) == years
+
+
+def test_years_param_refuses_what_is_not_a_year():
+    from vagled.pipeline.period import years_param
+
+    with pytest.raises(ValueError, match="give a year, a list of years"):
+        years_param({"from": 2022})
+    with pytest.raises(ValueError):
+        years_param("twenty-24")

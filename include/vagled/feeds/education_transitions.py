@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 from vagled.assets import EDUCATION_TRANSITIONS
 from vagled.config import REFERENCE_DIR, area_county_codes
 from vagled.pipeline.feed import FeedSpec, ParseFailure, SourceStructureError
-from vagled.pipeline.period import Period
+from vagled.pipeline.period import Period, years_param
 
 FEED = "education_transitions"
 CONN_ID = "skolverket_statistics"
@@ -89,16 +89,9 @@ def statistics_years(period: Period | None, params: Mapping[str, Any]) -> list[i
     Raises:
         ValueError: ``years`` is malformed, or neither ``years`` nor a period is given.
     """
-    years = params.get("years")
-    if years not in (None, "", []):
-        if isinstance(years, int):
-            return [years]
-        if isinstance(years, str):
-            first, _, last = years.partition("-")
-            return list(range(int(first), int(last or first) + 1))
-        if isinstance(years, list | tuple):
-            return sorted({int(y) for y in years})
-        raise ValueError(f"param years={years!r}: give a year, a list of years or 'YYYY-YYYY'")
+    named = years_param(params.get("years"))
+    if named is not None:
+        return named
     if period is None:
         raise ValueError("a run needs a period or the param years")
     limits = config()["limits"]

@@ -24,7 +24,7 @@ from typing import Any
 from vagled.assets import MUNICIPALITY_KEY_FIGURES
 from vagled.config import REFERENCE_DIR
 from vagled.pipeline.feed import FeedSpec, ParseFailure, SourceStructureError
-from vagled.pipeline.period import Period
+from vagled.pipeline.period import Period, years_param
 
 CONN_ID = "kolada"
 CONFIG_PATH = REFERENCE_DIR / "municipality_key_figures.toml"
@@ -93,16 +93,9 @@ def statistics_years(period: Period | None, params: Mapping[str, Any]) -> list[i
     Raises:
         ValueError: ``years`` is not a year, a list of years or "YYYY-YYYY".
     """
-    years = params.get("years")
-    if years not in (None, "", []):
-        if isinstance(years, int):
-            return [years]
-        if isinstance(years, str):
-            first, _, last = years.partition("-")
-            return list(range(int(first), int(last or first) + 1))
-        if isinstance(years, list | tuple):
-            return sorted({int(y) for y in years})
-        raise ValueError(f"param years={years!r}: give a year, a list of years or 'YYYY-YYYY'")
+    named = years_param(params.get("years"))
+    if named is not None:
+        return named
     if period is None:
         raise ValueError("a run needs a period or the param years")
     last = (period.end - timedelta(microseconds=1)).year if period.end > period.start else period.start.year

@@ -65,3 +65,21 @@ def resolve_period(
         "this run has no data interval (a manual or asset-triggered run): "
         "trigger it with params period_start and period_end (ISO 8601), or let the schedule run it"
     )
+
+
+def years_param(years: Any) -> list[int] | None:
+    """The statistics years a ``years`` param names (a year, a list, or "YYYY-YYYY"); None when not given.
+
+    Raises:
+        ValueError: ``years`` is not a year, a list of years or "YYYY-YYYY".
+    """
+    if years in (None, "", []):
+        return None
+    if isinstance(years, int):
+        return [years]
+    if isinstance(years, str):
+        first, _, last = years.partition("-")
+        return list(range(int(first), int(last or first) + 1))
+    if isinstance(years, list | tuple):
+        return sorted({int(y) for y in years})
+    raise ValueError(f"param years={years!r}: give a year, a list of years or 'YYYY-YYYY'")
