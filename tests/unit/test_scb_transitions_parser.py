@@ -32,8 +32,8 @@ def test_an_outcome_cell_keeps_codes_labels_meanings_and_a_suppressed_value_as_n
         {
             "Region": {"0380": "Uppsala"},
             "UtbNiv": {"F": "förgymnasial utbildning"},
-            "BakgrVar": {"TOT": "totalt", "vistelsetid_0_1": "vistelsetid 0\u20131 år"},
-            "ContentsCode": {"000006J6": "Andel sysselsatta"},
+            "BakgrVar": {"TOT": "totalt", "INT010": "vistelsetid 0\u20131 år"},
+            "ContentsCode": {"000007K3": "Andel sysselsatta"},
             "Tid": {"2024": "2024"},
         },
         [51.2, None],
@@ -48,7 +48,7 @@ def test_an_outcome_cell_keeps_codes_labels_meanings_and_a_suppressed_value_as_n
     )
     assert first["value"] == 51.2 and first["status"] is None
     assert second["value"] is None and second["status"] == ".."
-    assert second["background_label"] == "vistelsetid 0\u20131 år" and second["background_code"] == "vistelsetid_0_1"
+    assert second["background_label"] == "vistelsetid 0\u20131 år" and second["background_code"] == "INT010"
 
 
 def test_a_matching_cell_is_keyed_by_the_groups_codelist_and_has_no_background():
@@ -92,7 +92,7 @@ def test_a_value_that_is_no_number_is_quarantined_not_guessed():
             "Region": {"03": ""},
             "UtbNiv": {"000": ""},
             "BakgrVar": {"TOT": ""},
-            "ContentsCode": {"000006J6": ""},
+            "ContentsCode": {"000007K3": ""},
             "Tid": {"2024": ""},
         },
         ["71,3"],
@@ -109,8 +109,8 @@ def test_a_code_the_table_lacks_fails_naming_what_the_table_offers():
     }
     scb_transitions._check_codes(meta, "TAB6383", "BakgrVar", ["TOT"])
     with pytest.raises(SourceStructureError) as error:
-        scb_transitions._check_codes(meta, "TAB6383", "BakgrVar", ["TOT", "vistelsetid_0_1"])
-    assert "['vistelsetid_0_1']" in str(error.value) and "VT01 (vistelsetid 0–1 år)" in str(error.value)
+        scb_transitions._check_codes(meta, "TAB6383", "BakgrVar", ["TOT", "INT010"])
+    assert "['INT010']" in str(error.value) and "VT01 (vistelsetid 0–1 år)" in str(error.value)
 
 
 def test_the_years_a_scheduled_run_loads_are_those_published_in_its_period():
@@ -123,3 +123,16 @@ def test_the_years_a_scheduled_run_loads_are_those_published_in_its_period():
     october = Period(datetime(2025, 10, 15, 6, tzinfo=tz), datetime(2026, 10, 15, 6, tzinfo=tz))
     assert scb_transitions.statistics_years(october, {}) == [2025]  # published April 2026
     assert scb_transitions.statistics_years(None, {"years": "2022-2024"}) == [2022, 2023, 2024]
+
+
+def test_a_content_code_is_one_for_every_table_or_one_per_table():
+    per_table = {"code": {"TAB6383": "000007K3", "TAB6384": "000007KE"}, "measure": "employed_share"}
+    assert scb_transitions.outcome_content_code(per_table, "TAB6384") == "000007KE"
+    assert scb_transitions.outcome_content_code({"code": "X1", "measure": "m"}, "TAB6383") == "X1"
+    with pytest.raises(SourceStructureError, match="employed_share no code for TAB6379"):
+        scb_transitions.outcome_content_code(per_table, "TAB6379")
+
+
+def test_every_configured_outcome_code_has_its_measure():
+    measures = scb_transitions._measures()
+    assert measures["000007K3"] == measures["000007KE"] == "employed_share"

@@ -33,7 +33,7 @@ def _row(**changes) -> dict:
         "county_code": "03",
         "municipality_code": "0380",
         "year": 2024,
-        "content_code": "000006J6",
+        "content_code": "000007K3",
         "measure": "employed_share",
         "education_variable": "UtbNiv",
         "education_code": "F",

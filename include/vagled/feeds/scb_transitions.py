@@ -166,9 +166,9 @@ def land(conn, batch_id: int, period: Period | None, params: Mapping[str, Any]) 
     dims = cfg["outcome_dimensions"]
     levels = [e["code"] for e in cfg["education_level"]]
     backgrounds = [b["code"] for b in cfg["background"]]
-    contents = [c["code"] for c in cfg["outcome_content"]]
     for table in cfg["outcomes"]:
         table_id = table["table"]
+        contents = [outcome_content_code(c, table_id) for c in cfg["outcome_content"]]
         meta = pxweb.metadata(source, table_id)
         _check_codes(meta, table_id, "Region", [])
         _check_codes(meta, table_id, dims["education"], levels)
@@ -246,9 +246,23 @@ def _meanings() -> dict[tuple[str, str], str]:
     return out
 
 
+def outcome_content_code(content: Mapping[str, Any], table_id: str) -> str:
+    """A content's code in one table: one string for every table, or a code per table."""
+    code = content["code"]
+    if isinstance(code, str):
+        return code
+    if table_id not in code:
+        raise SourceStructureError(f"the configuration gives {content['measure']} no code for {table_id}")
+    return code[table_id]
+
+
 def _measures() -> dict[str, str]:
     cfg = config()
-    return {c["code"]: c["measure"] for c in [*cfg["outcome_content"], *cfg["matching_content"]]}
+    out = {c["code"]: c["measure"] for c in cfg["matching_content"]}
+    for content in cfg["outcome_content"]:
+        codes = [content["code"]] if isinstance(content["code"], str) else list(content["code"].values())
+        out.update(dict.fromkeys(codes, content["measure"]))
+    return out
 
 
 def _labels(document: Mapping[str, Any], variable: str) -> dict[str, str]:

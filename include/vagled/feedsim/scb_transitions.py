@@ -38,13 +38,14 @@ BACKGROUNDS = (
     ("TOT", "totalt"),
     ("SE", "födelseregion: Sverige"),
     ("SAMUTF", "samtliga utrikes födda"),
-    ("vistelsetid_0_1", "vistelsetid 0\u20131 år"),
-    ("vistelsetid_2_3", "vistelsetid 2\u20133 år"),
-    ("vistelsetid_4_9", "vistelsetid 4\u20139 år"),
-    ("vistelsetid_10_", "vistelsetid 10\u2013 år"),
+    ("INT010", "vistelsetid 0\u20131 år"),
+    ("INT020", "vistelsetid 2\u20133 år"),
+    ("INT030", "vistelsetid 4\u20139 år"),
+    ("INT040", "vistelsetid 10\u2013 år"),
 )
+# "Andel sysselsatta" has a code per table (the nation's TAB6379 has 000007JE).
+EMPLOYED_CONTENT = {"TAB6383": "000007K3", "TAB6384": "000007KE"}
 OUTCOME_CONTENTS = (
-    ("000006J6", "Andel sysselsatta"),
     ("andel_langtidsarbetslosa", "Andel långtidsarbetslösa"),
     ("andel_program_aktivitetsstod", "Andel i program med aktivitetsstöd"),
     ("andel_kvar_sysselsatta_ett_ar", "Andel sysselsatta även ett år senare"),
@@ -89,7 +90,11 @@ def transition_tables(variable, table) -> list[Any]:
                 sexes,
                 variable("UtbNiv", "utbildningsnivå", *_split(EDUCATION_LEVELS)),
                 variable("BakgrVar", "bakgrundsvariabel", *_split(BACKGROUNDS)),
-                variable("ContentsCode", "tabellinnehåll", *_split(OUTCOME_CONTENTS)),
+                variable(
+                    "ContentsCode",
+                    "tabellinnehåll",
+                    *_split(((EMPLOYED_CONTENT[table_id], "Andel sysselsatta"), *OUTCOME_CONTENTS)),
+                ),
                 variable("Tid", "år", OUTCOME_YEARS, OUTCOME_YEARS, time=True),
             ),
             kind="outcomes",
@@ -159,10 +164,10 @@ _EMPLOYED_BY_BACKGROUND = {
     "TOT": 0.0,
     "SE": 5.0,
     "SAMUTF": -12.0,
-    "vistelsetid_0_1": -45.0,
-    "vistelsetid_2_3": -28.0,
-    "vistelsetid_4_9": -14.0,
-    "vistelsetid_10_": -6.0,
+    "INT010": -45.0,
+    "INT020": -28.0,
+    "INT030": -14.0,
+    "INT040": -6.0,
 }
 
 
@@ -173,9 +178,9 @@ def cell_value(seed: int, table_id: str, kind: str, cell: dict[str, str]) -> tup
     size = _size(region)
     if kind == "outcomes":
         background, level = cell.get("BakgrVar", "TOT"), cell.get("UtbNiv", "000")
-        if level == "US" and background.startswith("vistelsetid"):
+        if level == "US" and background.startswith("INT"):
             return None, "."  # no such group is published
-        small = size < 15_000 and (background.startswith("vistelsetid_0") or level == "F")
+        small = size < 15_000 and (background == "INT010" or level == "F")
         if small and ("Kon" in cell or background != "TOT"):
             return None, ".."
         employed = _EMPLOYED_BY_LEVEL[level] + _EMPLOYED_BY_BACKGROUND[background] + (year - 2023) * 0.4
@@ -183,7 +188,7 @@ def cell_value(seed: int, table_id: str, kind: str, cell: dict[str, str]) -> tup
             employed -= 2.5 if background in ("TOT", "SE") else 7.0
         employed = max(5.0, min(96.0, employed + noise * 6))
         content = cell["ContentsCode"]
-        if content == "000006J6":
+        if content == EMPLOYED_CONTENT.get(table_id):
             value = employed
         elif content == "andel_kvar_sysselsatta_ett_ar":
             value = min(98.0, 70.0 + employed * 0.25 + noise * 4)
