@@ -119,22 +119,42 @@ def test_an_edited_applied_migration_is_refused(empty_database, tmp_path):
 
 
 def test_a_late_migration_below_the_newest_applied_is_refused(empty_database, tmp_path):
+    """A V012 that arrives after V013 was applied is refused by name, and nothing pending runs."""
     import shutil
 
     from vagled.warehouse import migrate as migrate_module
 
     copy = tmp_path / "migrations"
     shutil.copytree(migrate_module.MIGRATIONS_DIR, copy)
-    migrate_module.migrate("vagled_migration_test", load_reference=False, migrations_dir=copy)
     newest = migrate_module.discover(copy)[-1].version
-    missing = next(v for v in range(newest - 1, 0, -1) if not list(copy.glob(f"V{v:03d}__*.sql")))
-    (copy / f"V{missing:03d}__late_table.sql").write_text("create table core.late_table (id int);\n")
-    with pytest.raises(migrate_module.MigrationError, match=rf"V{missing:03d}__late_table is older than V{newest:03d}"):
+    # The versions above the project's newest: free whatever the repository's gaps are.
+    late, applied, pending = newest + 1, newest + 2, newest + 3
+    (copy / f"V{applied:03d}__applied_table.sql").write_text("create table core.applied_table (id int);\n")
+    migrate_module.migrate("vagled_migration_test", load_reference=False, migrations_dir=copy)
+
+    (copy / f"V{late:03d}__late_table.sql").write_text("create table core.late_table (id int);\n")
+    (copy / f"V{pending:03d}__pending_table.sql").write_text("create table core.pending_table (id int);\n")
+    with pytest.raises(
+        migrate_module.MigrationError,
+        match=rf"^V{late:03d}__late_table is older than V{applied:03d}, which is already applied: give the new "
+        "migration a version above the newest applied one$",
+    ):
         migrate_module.migrate("vagled_migration_test", load_reference=False, migrations_dir=copy)
     with psycopg.connect(empty_database) as conn:
-        assert conn.execute("select to_regclass('core.late_table')").fetchone()[0] is None
-        recorded = conn.execute("select count(*) from audit.schema_version where version = %s", (missing,))
-        assert recorded.fetchone()[0] == 0
+        # refused before anything ran: neither the late file nor the rightful pending one
+        assert conn.execute("select to_regclass('core.late_table'), to_regclass('core.pending_table')").fetchone() == (
+            None,
+            None,
+        )
+        recorded = conn.execute(
+            "select max(version), count(*) filter (where version > %s) from audit.schema_version", (newest,)
+        )
+        assert recorded.fetchone() == (applied, 1)
+
+    # Renumbered above the newest applied, it is applied.
+    (copy / f"V{late:03d}__late_table.sql").rename(copy / f"V{pending + 1:03d}__late_table.sql")
+    report = migrate_module.migrate("vagled_migration_test", load_reference=False, migrations_dir=copy)
+    assert report.applied == [f"V{pending:03d}__pending_table", f"V{pending + 1:03d}__late_table"]
 
 
 # The newest migration of the last release: warehouses in use stand here and must upgrade.
