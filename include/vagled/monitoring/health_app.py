@@ -9,8 +9,9 @@ Routes (under the plugin's prefix, ``/vagled``):
 - ``data-docs/<path>``: the local GX Data Docs site (vagled.pipeline.data_docs builds it after
   every validation).
 
-Every route needs a logged-in Airflow user (the UI's session cookie or a bearer token): quarantine
-rows hold source records, for engineers only. Pages are server-rendered HTML, with relative links
+Every route needs a logged-in Airflow user (the UI's session cookie or a bearer token) whom the
+auth manager lets read connections, i.e. the Op or Admin role: quarantine rows hold source
+records, for engineers only (401 without a login, 403 for Viewer and User). Pages are server-rendered HTML, with relative links
 so the page works inside the Airflow UI's frame and behind a proxy. Database calls are plain
 (sync) route functions, which FastAPI runs in its thread pool.
 """
