@@ -278,6 +278,37 @@ def batches_since(conn, since: int) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in rows]
 
 
+def outcome_problems(batches: list[dict], run_state: str | None = None) -> list[str]:
+    """Where finished batches (and their run) differ from the one outcome publish decides.
+
+    Publish runs a feed's cross-checks first: when they fail the batch is rejected naming them.
+    Otherwise a batch whose quarantined share is above its feed's max_quarantine_share is rejected
+    naming the threshold, and any other batch succeeds. A run fails exactly when one of its batches
+    was rejected. (Payloads refused whole are tested elsewhere.)
+    """
+    from vagled.feeds import get_feed
+
+    problems = []
+    for batch in batches:
+        spec = get_feed(batch["feed"])
+        limit = spec.max_quarantine_share
+        error = batch["error"] or ""
+        label = f"{batch['feed']} batch {batch['batch_id']} ({batch['quarantined']} of {batch['received']} held)"
+        if spec.batch_checks is not None and batch["status"] == "rejected" and "its cross-checks failed" in error:
+            continue
+        over = bool(batch["received"]) and batch["quarantined"] / batch["received"] > limit
+        expected = "rejected" if over else "succeeded"
+        if batch["status"] != expected:
+            problems.append(f"{label} is {batch['status']}, expected {expected} at a threshold of {limit:.0%}")
+        elif over and "above the feed's threshold" not in error:
+            problems.append(f"{label} is rejected without naming the threshold: {error!r}")
+    if run_state is not None:
+        expected_run = "failed" if any(b["status"] == "rejected" for b in batches) else "success"
+        if run_state != expected_run:
+            problems.append(f"the run is {run_state}, expected {expected_run}")
+    return problems
+
+
 def reasons_of(conn, batch_id: int) -> set[str]:
     """The names of the failed checks (and their columns) of a batch's quarantine rows."""
     rows = conn.execute(

@@ -162,6 +162,7 @@ def test_a_number_in_every_string_field_is_never_stored_in_clear(
         is_data_answer,
         last_batch_id,
         load_dag,
+        outcome_problems,
         point_upstreams_at,
     )
 
@@ -187,20 +188,21 @@ def test_a_number_in_every_string_field_is_never_stored_in_clear(
         refresh_marts(conn)
     injected = next(counter)
     tally.bad_inputs(injected)
-    assert injected > 0 and run.state in ("success", "failed")
+    assert injected > 0, "the proxy injected numbers"
 
     leaks = identity_numbers_stored(wh)
     tally.access(f"identity numbers stored in clear by {target}", allowed=bool(leaks))
     assert leaks == [], leaks[:5]
     batches = batches_since(wh, since)
+    # Every string field carries a number: the records held for it decide each batch as publish does.
+    assert batches and outcome_problems(batches, run.state) == [], batches
     held = wh.execute(
         "select count(*) from quarantine.record q, jsonb_array_elements(q.reasons) r"
         " where q.batch_id = any(%s) and (r->>'expectation' = 'no_identity_numbers'"
         "   or r->>'column' = 'personal_number_found' or r->>'detail' like %s)",
         ([b["batch_id"] for b in batches], "%personnummer borttaget%"),
     ).fetchone()[0]
-    refused = [b for b in batches if b["status"] == "rejected" and not b["quarantined"]]
-    assert held > 0 or refused, "the numbers were found and their records held"
+    assert held > 0, "the numbers were found and their records held"
     findings = check_invariants(wh, since=since)
     assert not findings.violations, findings.violations
 

@@ -31,6 +31,7 @@ from reliability_support import (
     is_data_answer,
     last_batch_id,
     load_dag,
+    outcome_problems,
     point_upstreams_at,
     staged_values,
     stored_strings,
@@ -98,9 +99,9 @@ def test_injection_payloads_in_every_string_field_are_stored_as_data(
     injected = next(counter)
     tally.bad_inputs(injected)
     assert injected > 0, "the proxy injected payloads"
-    assert run.state in ("success", "failed")
     batches = batches_since(wh, since)
-    assert batches and all(b["status"] != "running" for b in batches), batches
+    # A payload that breaks a code or a number is held, not run: publish decides each batch as usual.
+    assert batches and outcome_problems(batches, run.state) == [], batches
 
     expected = staged_values(wh, since, MARKER)
     stored = stored_strings(wh, MARKER)
