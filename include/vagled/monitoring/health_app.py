@@ -11,9 +11,10 @@ Routes (under the plugin's prefix, ``/vagled``):
 
 Every route needs a logged-in Airflow user (the UI's session cookie or a bearer token) whom the
 auth manager lets read connections, i.e. the Op or Admin role: quarantine rows hold source
-records, for engineers only (401 without a login, 403 for Viewer and User). Pages are server-rendered HTML, with relative links
-so the page works inside the Airflow UI's frame and behind a proxy. Database calls are plain
-(sync) route functions, which FastAPI runs in its thread pool.
+records, for engineers only (401 without a login, 403 for Viewer and User). Pages are
+server-rendered HTML, with relative links so the page works inside the Airflow UI's frame and
+behind a proxy. Database calls are plain (sync) route functions, which FastAPI runs in its
+thread pool.
 """
 
 from __future__ import annotations
