@@ -2,7 +2,7 @@
 
 The compose file is validated against the Compose Specification's JSON schema (vendored in
 tests/data, see its README), and every image, variable, volume, command and Airflow option it
-names must exist in the project or be documented in .env.example and README.md.
+names must exist in the project or be documented in .env.example and docs/deployment.md.
 """
 
 from __future__ import annotations
@@ -67,8 +67,9 @@ def env_example() -> dict[str, tuple[str, bool]]:
 
 
 @pytest.fixture(scope="module")
-def readme() -> str:
-    return (REPO_ROOT / "README.md").read_text()
+def deployment_doc() -> str:
+    """The page that documents the stack: its services, variables and volumes."""
+    return (REPO_ROOT / "docs" / "deployment.md").read_text()
 
 
 def _validator():
@@ -148,7 +149,7 @@ def test_every_connection_and_pool_setting_reaches_the_airflow_services(compose,
         assert (value, active) == (str(pool.default_slots), False)
 
 
-def test_every_variable_is_in_env_example_and_documented(compose_text, env_example, readme):
+def test_every_variable_is_in_env_example_and_documented(compose_text, env_example, deployment_doc):
     used = {match["name"]: match["op"] for match in INTERPOLATION.finditer(compose_text)}
     assert used
     for name, op in used.items():
@@ -156,9 +157,9 @@ def test_every_variable_is_in_env_example_and_documented(compose_text, env_examp
         if name.startswith("VAGLED_POOL_SLOTS_"):
             # documented as a pattern, beside the table of the pools
             pool = "upstream_" + name.removeprefix("VAGLED_POOL_SLOTS_").lower()
-            assert "VAGLED_POOL_SLOTS_<CONNECTION ID>" in readme and f"`{pool}`" in readme, name
+            assert "VAGLED_POOL_SLOTS_<CONNECTION ID>" in deployment_doc and f"`{pool}`" in deployment_doc, name
         else:
-            assert name in readme, f"${{{name}}} is not documented in README.md"
+            assert name in deployment_doc, f"${{{name}}} is not documented in docs/deployment.md"
         if op in (":?", "?"):
             assert env_example[name][1], f"{name} is required: .env.example must set it"
     # COMPOSE_* are Compose's own settings (the project name), not the file's variables.
@@ -187,7 +188,7 @@ def test_redis_password_comes_from_env(compose):
     assert command[command.index("--requirepass") + 1].startswith("${REDIS_PASSWORD")
 
 
-def test_volumes_are_declared_used_and_documented(compose, readme):
+def test_volumes_are_declared_used_and_documented(compose, deployment_doc):
     declared = set(compose["volumes"])
     used: set[str] = set()
     for name, service in compose["services"].items():
@@ -200,10 +201,10 @@ def test_volumes_are_declared_used_and_documented(compose, readme):
                 used.add(source)
     assert declared == used, f"declared but unused volumes: {declared - used}"
     for volume in declared:
-        assert f"`{volume}`" in readme, f"volume {volume} is not documented in README.md"
+        assert f"`{volume}`" in deployment_doc, f"volume {volume} is not documented in docs/deployment.md"
 
 
-def test_images_exist_or_are_built_from_the_dockerfile(compose, readme):
+def test_images_exist_or_are_built_from_the_dockerfile(compose, deployment_doc):
     for name, service in compose["services"].items():
         if "build" in service:
             context = REPO_ROOT / service["build"]["context"]
@@ -212,7 +213,7 @@ def test_images_exist_or_are_built_from_the_dockerfile(compose, readme):
             image = service["image"]
             _, _, tag = image.partition(":")
             assert tag and tag != "latest", f"{name}: pin {image} to a version"
-            assert f"`{image}`" in readme, f"image {image} is not documented in README.md"
+            assert f"`{image}`" in deployment_doc, f"image {image} is not documented in docs/deployment.md"
 
 
 def test_dockerfile_matches_the_lock_and_copies_what_exists():

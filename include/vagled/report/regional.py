@@ -382,7 +382,7 @@ td, th {{ border-bottom: 1px solid #d5dbe1; padding: 0.2rem 0.6rem; text-align: 
 {body}
 <footer class="note">Källor: Arbetsförmedlingen (platsannonser, arbetssökande, yrkesbarometer), utbildningsanordnarnas
 kataloger, Skolverket (etablering efter gymnasieskolan), SCB:s klassifikationer SSYK 2012 och SUN 2020.
-Metoden beskrivs i projektets README.</footer>
+Metoden beskrivs i projektets docs/marts.md.</footer>
 </body></html>
 """
 
