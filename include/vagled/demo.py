@@ -14,6 +14,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from vagled.config import DAGS_DIR, vagled_home
@@ -75,37 +77,73 @@ def _say(message: str) -> None:
     print(message, flush=True)
 
 
+class StepTimes:
+    """Wall time of each step of the demo, printed at the end as a table (step, seconds, share)."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.steps: list[tuple[str, float]] = []
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.add(name, time.monotonic() - started)
+
+    def add(self, name: str, seconds: float) -> None:
+        self.steps.append((name, seconds))
+
+    def table(self) -> str:
+        """Return the steps slowest first, then the total wall time of the demo."""
+        total = time.monotonic() - self.started
+        width = max([len(name) for name, _ in self.steps] + [len("total (wall)")])
+        lines = [f"    {'step':<{width}} {'seconds':>8} {'share':>6}"]
+        for name, seconds in sorted(self.steps, key=lambda step: -step[1]):
+            lines.append(f"    {name:<{width}} {seconds:8.1f} {seconds / total:6.1%}")
+        lines.append(f"    {'total (wall)':<{width}} {total:8.1f} {1:6.0%}")
+        return "\n".join(lines)
+
+
 def run_demo(args: argparse.Namespace) -> int:
-    from vagled.airflow_env import apply_airflow_environment
-    from vagled.warehouse.embedded import EmbeddedWarehouse
-    from vagled.warehouse.migrate import migrate
+    times = StepTimes()
+    with times.step("imports (warehouse, migrations)"):
+        from vagled.airflow_env import apply_airflow_environment
+        from vagled.warehouse.embedded import EmbeddedWarehouse
+        from vagled.warehouse.migrate import migrate
 
     home = vagled_home()
     log_dir = home / "logs" / "demo"
     log_dir.mkdir(parents=True, exist_ok=True)
 
     _say("== Vägled demo ==")
-    warehouse = EmbeddedWarehouse(home)
-    status = warehouse.start()
+    with times.step("warehouse start"):
+        warehouse = EmbeddedWarehouse(home)
+        status = warehouse.start()
     _say(f"[1] warehouse: PostgreSQL running on 127.0.0.1:{status.port} (data in {status.pgdata})")
     os.environ.setdefault("AIRFLOW_CONN_VAGLED_WAREHOUSE", warehouse.url())
-    report = migrate()
+    with times.step("warehouse migrations + reference data"):
+        report = migrate()
     _say(
         f"[2] migrations: {len(report.applied)} applied now, {len(report.already_applied)} already applied; "
         f"county roles {', '.join(report.county_roles)}"
     )
     apply_airflow_environment(home)
     airflow = str(Path(sys.executable).parent / "airflow")
-    _run_logged([airflow, "db", "migrate"], log_dir / "airflow-db-migrate.log")
-    from vagled.pools import sync_pools
+    with times.step("airflow db migrate"):
+        _run_logged([airflow, "db", "migrate"], log_dir / "airflow-db-migrate.log")
+    with times.step("airflow pools"):
+        from vagled.pools import sync_pools
 
-    pools = sync_pools()
+        pools = sync_pools()
     _say(
         f"[3] airflow: metadata database migrated (AIRFLOW_HOME={os.environ['AIRFLOW_HOME']}), "
         f"{len(pools)} upstream pools"
     )
 
-    feedsim = _start_feedsim(args)
+    with times.step("feedsim start"):
+        feedsim = _start_feedsim(args)
     failures = 0
     try:
         dag_ids = demo_dags()
@@ -116,30 +154,55 @@ def run_demo(args: argparse.Namespace) -> int:
                 continue
             confs = DEMO_RUN_CONF.get(dag_id, (None,))
             for number, conf in enumerate(confs, start=1):
-                log_path = log_dir / (f"{dag_id}.log" if len(confs) == 1 else f"{dag_id}.{number}.log")
+                name = dag_id if len(confs) == 1 else f"{dag_id}.{number}"
+                log_path = log_dir / f"{name}.log"
                 argv = [airflow, "dags", "test", dag_id]
                 if conf:
                     argv[3:3] = ["--conf", json.dumps(conf)]
                 started = time.monotonic()
                 code = _run_logged(argv, log_path, check=False)
                 elapsed = time.monotonic() - started
+                times.add(f"dag {name}", elapsed)
                 verdict = "ok" if code == 0 else f"FAILED (exit {code}, see {log_path})"
                 failures += code != 0
                 what = "" if not conf else "  " + ", ".join(f"{k}={v}" for k, v in conf.items())
-                _say(f"    {dag_id:<32} {elapsed:6.1f} s  {verdict}{what}")
+                _say(f"    {dag_id:<32} {elapsed:6.1f} s  {verdict}{what}{_task_time(dag_id, elapsed)}")
     finally:
         if feedsim is not None:
             feedsim.stop()
     _say("[5] what the warehouse now holds:")
-    from vagled.report.summary import print_warehouse_summary
+    with times.step("summary + marts/report check"):
+        from vagled.report.summary import print_warehouse_summary
 
-    print_warehouse_summary()
-    _print_marts_and_reports()
+        print_warehouse_summary()
+        _print_marts_and_reports()
+    _say("[7] where the time went:")
+    _say(times.table())
     if failures:
         _say(f"{failures} DAG(s) failed: the demo is not complete.")
         return 1
     _say("demo complete.")
     return 0
+
+
+def _task_time(dag_id: str, elapsed: float) -> str:
+    """Say how much of a run's wall time its tasks took, from Airflow's metadata database: the rest
+    is the process starting, importing and parsing the DAG."""
+    import psycopg
+
+    from vagled.sql import load_sql
+
+    url = os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "").replace("+psycopg", "")
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            row = conn.execute(load_sql("airflow/select_last_run_task_time"), {"dag_id": dag_id}).fetchone()
+    except psycopg.Error:
+        return ""
+    if not row or row[0] is None:
+        return ""
+    tasks, slowest, slowest_seconds = row
+    outside = elapsed - tasks
+    return f"  (tasks {tasks:.1f} s, slowest {slowest} {slowest_seconds:.1f} s; outside tasks {outside:.1f} s)"
 
 
 def _print_marts_and_reports() -> None:
