@@ -60,13 +60,22 @@ def warm_up() -> dict[str, float]:
 def run_dag(dag_id: str, conf: dict[str, Any] | None) -> dict[str, Any]:
     """Run one DAG with ``dag.test()`` as ``airflow dags test`` does; return its run id and state."""
     from airflow.dag_processing.dagbag import DagBag
+    from sqlalchemy.exc import DBAPIError
 
     from vagled.config import DAGS_DIR
 
     bag = DagBag(dag_folder=str(DAGS_DIR / f"{dag_id}.py"))
     if dag_id not in bag.dags:
         raise LookupError(f"DAG {dag_id} did not parse: {bag.import_errors}")
-    run = bag.dags[dag_id].test(run_conf=conf) if conf else bag.dags[dag_id].test()
+    dag = bag.dags[dag_id]
+    try:
+        run = dag.test(run_conf=conf) if conf else dag.test()
+    except DBAPIError:
+        # dag.test() first writes every DAG of the folder to the metadata database; the other lane
+        # may be writing the same rows at that moment (a deadlock or a duplicate key). Tasks report
+        # their own failures into the run, so an error raised here ran no task: try once more.
+        traceback.print_exc()
+        run = dag.test(run_conf=conf) if conf else dag.test()
     return {"run_id": run.run_id, "state": str(run.state)}
 
 
