@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -286,8 +286,11 @@ def _run_phase(lanes: list[Lane], jobs: list[list[tuple[str, dict | None]]], log
                 if not pending:
                     return
                 job = pending.popleft()
-            for number, (dag_id, conf) in enumerate(job, start=1):
-                name = dag_id if len(job) == 1 else f"{dag_id}.{number}"
+            runs_of = Counter(dag_id for dag_id, _ in job)
+            seen: Counter[str] = Counter()
+            for dag_id, conf in job:
+                seen[dag_id] += 1
+                name = dag_id if runs_of[dag_id] == 1 else f"{dag_id}.{seen[dag_id]}"
                 log_path = log_dir / f"{name}.log"
                 log_path.unlink(missing_ok=True)
                 answer = lane.request(op="dag", dag_id=dag_id, conf=conf, log=str(log_path))
