@@ -235,7 +235,11 @@ def run_demo(args: argparse.Namespace) -> int:
             parts = ", ".join(f"{part} {seconds:.1f} s" for part, seconds in ready["parts"].items())
             times.add(f"  lane {lane.name} warm-up: {parts}", ready["seconds"])
         times.add("start-up, overlapped (wall)", time.monotonic() - overlap_started)
-        pools = lanes[0].request(op="pools", log=str(log_dir / "airflow-pools.log"))["pools"]
+        synced = lanes[0].request(op="pools", log=str(log_dir / "airflow-pools.log"))
+        if "pools" not in synced:
+            error = synced.get("error")
+            raise RuntimeError(f"syncing Airflow's pools failed: {error} (see {log_dir}/airflow-pools.log)")
+        pools = synced["pools"]
         _say(
             f"[3] airflow: metadata database migrated (AIRFLOW_HOME={os.environ['AIRFLOW_HOME']}), "
             f"{len(pools)} upstream pools; {len(lanes)} lanes ready"
@@ -294,7 +298,13 @@ def _run_phase(lanes: list[Lane], jobs: list[list[tuple[str, dict | None]]], log
                 name = dag_id if runs_of[dag_id] == 1 else f"{dag_id}.{seen[dag_id]}"
                 log_path = log_dir / f"{name}.log"
                 log_path.unlink(missing_ok=True)
-                answer = lane.request(op="dag", dag_id=dag_id, conf=conf, log=str(log_path))
+                try:
+                    answer = lane.request(op="dag", dag_id=dag_id, conf=conf, log=str(log_path))
+                except (RuntimeError, OSError) as error:  # the lane died: this run and the rest of its job fail
+                    with lock:
+                        failures += len(job) - (sum(seen.values()) - 1)  # this run and the job's later ones
+                        _say(f"    {dag_id:<32}   FAILED ({error})")
+                    return
                 ok = answer.get("state") == "success"
                 verdict = "ok" if ok else f"FAILED ({answer.get('error') or answer.get('state')}, see {log_path})"
                 what = "" if not conf else "  " + ", ".join(f"{k}={v}" for k, v in conf.items())
@@ -304,7 +314,11 @@ def _run_phase(lanes: list[Lane], jobs: list[list[tuple[str, dict | None]]], log
                     times.add(f"  dag {name} (lane {lane.name})", answer["seconds"])
                     _say(f"    {dag_id:<32} {answer['seconds']:6.1f} s  {verdict}{what}{detail}")
 
-    threads = [threading.Thread(target=work, args=(lane,), name=f"demo-lane-{lane.name}") for lane in lanes]
+    alive = [lane for lane in lanes if lane.process.poll() is None]
+    if not alive:
+        _say(f"    no demo lane is left: {sum(len(job) for job in jobs)} run(s) not started")
+        return sum(len(job) for job in jobs)
+    threads = [threading.Thread(target=work, args=(lane,), name=f"demo-lane-{lane.name}") for lane in alive]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -40,3 +40,16 @@ def test_a_lane_runs_dags_one_after_the_other_and_logs_each(airflow_db, warehous
             ([first["run_id"], second["run_id"]],),
         ).fetchall()
     assert sorted(state for _, state in states) == ["success", "success"]
+
+
+def test_a_lane_that_dies_is_reported_not_waited_for(tmp_path):
+    from vagled.demo import Lane, _run_phase
+
+    lane = Lane("dead", tmp_path)
+    lane.process.kill()
+    with pytest.raises(RuntimeError, match="demo lane dead ended"):
+        lane.ready()
+    # a phase with no lane left counts every run it could not start as failed
+    jobs = [[("reference_data", None)], [("warehouse_marts", None), ("warehouse_marts", None)]]
+    assert _run_phase([lane], jobs, tmp_path, times=None) == 3
+    lane.close()
