@@ -34,6 +34,10 @@ MARTS: tuple[str, ...] = (
 )
 # Marts built on another mart: the warehouse_marts DAG refreshes them after those.
 MART_UPSTREAMS: dict[str, tuple[str, ...]] = {"shortage_programme_transitions": ("competence_gap",)}
+# Marts refreshed with nested loops off: labour_market_outcomes (V050) left-joins its `wide` CTE to
+# itself, which PostgreSQL planned as a nested loop over the CTE: 67 s for 14 364 rows against 0.5 s
+# as a hash join, with the same rows. A migration rewriting the mart's query should replace this.
+NO_NESTED_LOOP_MARTS: frozenset[str] = frozenset({"labour_market_outcomes"})
 
 
 class UnknownMart(ValueError):
@@ -71,7 +75,13 @@ def refresh_mart(conn, mart: str) -> MartRefresh:
     statement = load_sql("mart/refresh_concurrently" if concurrently else "mart/refresh_first")
     identifier = sql.Identifier("mart", mart)
     started = time.monotonic()
-    conn.execute(sql.SQL(statement).format(mart=identifier))
+    if mart in NO_NESTED_LOOP_MARTS:
+        conn.execute(load_sql("mart/disable_nested_loops"))
+    try:
+        conn.execute(sql.SQL(statement).format(mart=identifier))
+    finally:
+        if mart in NO_NESTED_LOOP_MARTS and conn.info.transaction_status != pq.TransactionStatus.INERROR:
+            conn.execute(load_sql("mart/reset_nested_loops"))
     if conn.info.transaction_status == pq.TransactionStatus.IDLE:
         # Outside a transaction block (as the DAG refreshes): statistics for the planner, and the
         # visibility map that lets the analysts' queries read the covering indexes alone.

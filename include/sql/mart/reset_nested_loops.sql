@@ -1,0 +1,2 @@
+-- Back to the session's default planner after a refresh that turned nested loops off.
+reset enable_nestloop
