@@ -39,7 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from backfill_memory import run_child
 
 CHUNK = 20_000
-PANDAS_METHOD: str | None = None
+# None (executemany) or "multi"; VAGLED_BENCH_PANDAS_METHOD=multi measures the other one.
+PANDAS_METHOD: str | None = os.environ.get("VAGLED_BENCH_PANDAS_METHOD") or None
 PANDAS_CHUNKSIZE = 5_000
 DLT_DATASET = "bench_dlt"
 PANDAS_SCHEMA = "bench_pandas"
@@ -75,7 +76,9 @@ def read_rows(url: str, columns: list[str]):
     import psycopg
     from psycopg import sql
 
-    query = sql.SQL("select {} from core.job_ad order by ad_id").format(sql.SQL(", ").join(map(sql.Identifier, columns)))
+    query = sql.SQL("select {} from core.job_ad order by ad_id").format(
+        sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
     with psycopg.connect(url) as conn, conn.cursor(name="bench_peer_rows") as cur:
         cur.itersize = CHUNK
         cur.execute(query)
@@ -129,6 +132,8 @@ def child_pandas(url: str) -> None:
     with psycopg.connect(url) as conn:
         names = [name for name, _, _ in source_columns(conn)]
     engine = sqlalchemy.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    # "multi" sends one statement per chunk: at most 65 535 parameters, one per value.
+    chunksize = PANDAS_CHUNKSIZE if PANDAS_METHOD != "multi" else min(PANDAS_CHUNKSIZE, 65_535 // len(names))
     rows, seconds = 0, 0.0
     for chunk in read_rows(url, names):
         frame = pd.DataFrame.from_records(chunk, columns=names)
@@ -140,7 +145,7 @@ def child_pandas(url: str) -> None:
             if_exists="append",
             index=False,
             method=PANDAS_METHOD,
-            chunksize=PANDAS_CHUNKSIZE,
+            chunksize=chunksize,
         )
         seconds += time.monotonic() - started
         rows += len(frame)
@@ -154,7 +159,7 @@ def child_pandas(url: str) -> None:
                 "seconds": seconds,
                 "rows_in_destination": loaded,
                 "method": PANDAS_METHOD or "None (executemany)",
-                "chunksize": PANDAS_CHUNKSIZE,
+                "chunksize": chunksize,
                 "pandas_version": pd.__version__,
             }
         ),
