@@ -4,18 +4,24 @@ Measures, in one run and on one embedded PostgreSQL of its own (``$VAGLED_HOME/b
 truncates its tables and never touches the warehouse named by AIRFLOW_CONN_VAGLED_WAREHOUSE):
 
 - the job-ads load path against the COPY floor, its rerun, and peak memory (bench/load_path.py);
+- beside it, on the same server and the rows the path loaded, the loaders a user would pick
+  instead: dlt with a merge on the ad key, first load and rerun, and pandas to_sql (bench/peers.py;
+  the extra `bench`, which `make bench` installs);
 - a backfill of one national year from feedsim's enriched ZIP archive against a read + decompress +
   split-lines floor measured in the same run, and its peak memory (bench/backfill.py);
-- an hourly JobStream increment of about 500 changed ads (bench/increment.py);
+- an hourly JobStream increment of about 500 changed ads: the pipeline work (bench/increment.py)
+  and one run of the DAG in the local scheduler, queued to publish success (bench/increment_scheduler.py);
 - DAG file parse times, per file and for the whole dags/ folder (bench/dag_parse.py);
 - the documented analyst queries on ten years of national ads (bench/queries.py).
 
-It prints one table and writes every figure to bench/results/latest.json. Nothing here asserts
-a time: the targets are printed beside the figures.
+It prints one table, every figure beside its target (a missed one as MISSED, with what limits
+it), and writes every figure to bench/results/latest.json (with --docs the table also into
+docs/performance.md). Nothing here asserts a time.
 
     python bench/run.py                       # sizes 100000 1000000
     python bench/run.py --quick               # size 100000 only
     python bench/run.py --sizes 200000 --repeat 3 --skip queries
+    python bench/run.py --sizes 20000 --repeat 1 --skip backfill queries   # a small run
 """
 
 from __future__ import annotations
