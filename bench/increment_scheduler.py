@@ -39,7 +39,8 @@ from increment import HOUR_START, SEED, scale_for_changes
 
 DAG_ID = "employment_agency_job_ads"
 PUBLISH = re.compile(r"(^|\.)publish_")
-RUN_TIMEOUT_S = 600
+# generous: on a machine shared with other work a task process can wait minutes for a core
+RUN_TIMEOUT_S = 1800
 
 
 def _free_port() -> int:
