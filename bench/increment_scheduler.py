@@ -21,6 +21,7 @@ kept is the second's; both are in the JSON.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -104,6 +105,10 @@ class LocalAirflow:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
+        # What a component left in its group (multiprocessing's resource tracker ignores SIGTERM).
+        for process in self.processes.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 def _environment(warehouse, root: Path, feedsim_port: int) -> dict[str, str]:
