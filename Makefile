@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: system-deps install demo test test-all test-stack lint airflow warehouse-start warehouse-stop lock bench bench-quick clean
+.PHONY: system-deps install demo test test-all test-stack lint airflow warehouse-start warehouse-stop lock bench bench-quick bench-deps clean
 
 install: system-deps $(VENV)/.installed
 
@@ -67,13 +67,23 @@ lock:
 	{ echo "# Lock file: every dependency pinned. Regenerate with \`make lock\` (uv pip compile)."; \
 	  echo "#    uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock"; \
 	  tail -n +3 requirements.lock.new; } > requirements.lock && rm requirements.lock.new
+	$(BIN)/uv pip compile pyproject.toml --extra bench -c requirements.lock --python-version 3.11 --quiet -o bench/requirements-bench.lock.new
+	{ echo "# The bench's peers (pyproject extra \`bench\`), pinned with every runtime pin of requirements.lock unchanged."; \
+	  echo "# Regenerate with \`make lock\`:"; \
+	  echo "#    uv pip compile pyproject.toml --extra bench -c requirements.lock --python-version 3.11 -o bench/requirements-bench.lock"; \
+	  tail -n +3 bench/requirements-bench.lock.new; } > bench/requirements-bench.lock && rm bench/requirements-bench.lock.new
 
-# The performance bench (not part of the tests): one table, written to bench/results/latest.json.
-bench: install
-	$(BIN)/python bench/run.py --readme
+# The performance bench (not part of the tests): one table of figures and targets, written to
+# bench/results/latest.json and docs/performance.md. Its peers (dlt, pandas to_sql) are the extra
+# `bench`, installed here only: `make install` and the tests never install dlt.
+bench: install bench-deps
+	$(BIN)/python bench/run.py --docs
 
-bench-quick: install
+bench-quick: install bench-deps
 	$(BIN)/python bench/run.py --quick
+
+bench-deps: install
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r bench/requirements-bench.lock
 
 clean:
 	-$(BIN)/vagled warehouse stop

@@ -102,7 +102,8 @@ def reset(admin_conninfo: str) -> None:
     import psycopg
 
     with psycopg.connect(admin_conninfo, dbname="vagled", autocommit=True) as conn:
-        conn.execute("truncate core.job_ad")
+        # with the keywords and requirements that reference the ads (core.job_ad_keyword, ..._requirement)
+        conn.execute("truncate core.job_ad cascade")
         conn.execute("truncate staging.job_ad")
         conn.execute("delete from quarantine.record where feed = 'job_ads'")
         conn.execute("checkpoint")
