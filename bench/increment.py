@@ -7,7 +7,7 @@ the watermark). Timed: that pipeline work. Not timed: starting Python and import
 a task's process has done before it runs. Two runs:
 
 - warm: Great Expectations imported and the suite built before the clock starts, as in a worker
-  that preloads them (see README, Performance);
+  that preloads them (see docs/performance.md);
 - cold: a fresh process that imports Great Expectations inside the timed stage task.
 
     python bench/increment.py
