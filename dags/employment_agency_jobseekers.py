@@ -64,7 +64,7 @@ def employment_agency_jobseekers():
         """
         from airflow.sdk import get_current_context
 
-        from vagled.feeds.jobseekers import publication_params
+        from vagled.feeds.jobseekers.parse import publication_params
 
         return publication_params(get_current_context()["params"])
 

@@ -6,7 +6,7 @@ municipality code, over HTTP `GET <code>/` lists its files and `GET <code>/<YYYY
 serves one; or a folder `<path>/<code>/<YYYY-MM>/<name>` as a File (path) connection):
 adult-education (Komvux) course enrolment (`komvux_kursdeltagare`) and labour-market programme
 participants (`arbetsmarknadsinsatser`). CSV (semicolon or comma, UTF-8 or Windows-1252, decimal
-comma, title rows) or XLSX; headers are mapped to one schema (`vagled.feeds.municipal_files`).
+comma, title rows) or XLSX; headers are mapped to one schema (`vagled.feeds.municipal_files.files`).
 
 - **Mapping:** one mapped task group per municipality of the area (`load_files`, dynamic task
   mapping), each with its own batches (`audit.load_batch.partition_key` = the municipality code):
@@ -65,7 +65,7 @@ def municipality_files():
         - **Writes:** nothing; its list is what the `load_files` task group is mapped over.
         - **Rerun:** clear it to map the run again (e.g. after a municipality joined the area).
         """
-        from vagled.feeds.municipal_files import municipalities_to_load
+        from vagled.feeds.municipal_files.files import municipalities_to_load
 
         return municipalities_to_load(get_current_context()["params"])
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from vagled.feeds import FEED_MODULES
+from vagled.feeds import FEEDS
 from vagled.monitoring.freshness import check_moment, load_config, parse_duration
 
 pytestmark = pytest.mark.unit
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.unit
 
 def test_every_feed_declares_how_old_its_data_may_be():
     config = load_config()
-    assert set(config.policies) == set(FEED_MODULES)
+    assert set(config.policies) == set(FEEDS)
     assert config.policies["job_ads"].max_age == timedelta(hours=3)
     assert config.policies["municipal_komvux"].per_county and not config.policies["jobseekers"].per_county
     assert config.realert_after == timedelta(hours=24)
