@@ -35,9 +35,8 @@ import pendulum
 from airflow.sdk import Param, dag
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-from vagled.assets import EDUCATION_OFFERINGS
 from vagled.dag_defaults import DEFAULT_ARGS
-from vagled.pipeline.dag_tasks import load_path
+from vagled.dag_tasks import load_path
 
 
 @dag(
@@ -55,8 +54,8 @@ from vagled.pipeline.dag_tasks import load_path
     },
 )
 def education_offerings():
-    load_path("education_offerings", asset_uri=EDUCATION_OFFERINGS, name="offerings")
-    load_path("myh_programmes", asset_uri=EDUCATION_OFFERINGS, name="myh")
+    load_path("education_offerings", name="offerings")
+    load_path("myh_programmes", name="myh")
 
 
 education_offerings()

@@ -40,9 +40,8 @@ import pendulum
 from airflow.sdk import Param, dag
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-from vagled.assets import EDUCATION_TRANSITIONS
 from vagled.dag_defaults import DEFAULT_ARGS
-from vagled.pipeline.dag_tasks import load_path
+from vagled.dag_tasks import load_path
 
 
 @dag(
@@ -65,9 +64,9 @@ from vagled.pipeline.dag_tasks import load_path
     },
 )
 def education_transitions():
-    load_path("education_transitions", asset_uri=EDUCATION_TRANSITIONS, name="transitions")
-    load_path("scb_transitions", asset_uri=EDUCATION_TRANSITIONS, name="scb")
-    load_path("kolada_transitions", asset_uri=EDUCATION_TRANSITIONS, name="kolada")
+    load_path("education_transitions", name="transitions")
+    load_path("scb_transitions", name="scb")
+    load_path("kolada_transitions", name="kolada")
 
 
 education_transitions()

@@ -33,9 +33,8 @@ import pendulum
 from airflow.sdk import Param, dag
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-from vagled.assets import JOB_ADS
 from vagled.dag_defaults import DEFAULT_ARGS
-from vagled.pipeline.dag_tasks import load_path
+from vagled.dag_tasks import load_path
 
 
 @dag(
@@ -58,7 +57,7 @@ from vagled.pipeline.dag_tasks import load_path
     },
 )
 def employment_agency_job_ads():
-    load_path("job_ads", asset_uri=JOB_ADS)
+    load_path("job_ads")
 
 
 employment_agency_job_ads()

@@ -32,9 +32,8 @@ import pendulum
 from airflow.sdk import Param, dag, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
-from vagled.assets import JOBSEEKERS
 from vagled.dag_defaults import DEFAULT_ARGS
-from vagled.pipeline.dag_tasks import load_path
+from vagled.dag_tasks import load_path
 
 
 @dag(
@@ -68,7 +67,7 @@ def employment_agency_jobseekers():
 
         return publication_params(get_current_context()["params"])
 
-    load_path("jobseekers", asset_uri=JOBSEEKERS, run_params=check_publication())
+    load_path("jobseekers", run_params=check_publication())
 
 
 employment_agency_jobseekers()

@@ -24,9 +24,8 @@ import pendulum
 from airflow.sdk import dag
 from airflow.timetables.trigger import CronTriggerTimetable
 
-from vagled.assets import OCCUPATIONAL_OUTLOOK
 from vagled.dag_defaults import DEFAULT_ARGS
-from vagled.pipeline.dag_tasks import load_path
+from vagled.dag_tasks import load_path
 
 
 @dag(
@@ -40,7 +39,7 @@ from vagled.pipeline.dag_tasks import load_path
     doc_md=__doc__,
 )
 def employment_agency_outlook():
-    load_path("occupational_outlook", asset_uri=OCCUPATIONAL_OUTLOOK, name="outlook")
+    load_path("occupational_outlook", name="outlook")
 
 
 employment_agency_outlook()

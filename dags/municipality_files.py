@@ -34,9 +34,8 @@ import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-from vagled.assets import ADULT_EDUCATION_ENROLMENT, LABOUR_MARKET_PROGRAMMES
 from vagled.dag_defaults import DEFAULT_ARGS
-from vagled.pipeline.dag_tasks import load_path_per_partition
+from vagled.dag_tasks import load_path_per_partition
 
 
 @dag(
@@ -72,7 +71,6 @@ def municipality_files():
     load_path_per_partition(
         ("municipal_komvux", "municipal_programmes"),
         list_municipalities(),
-        asset_uris=(ADULT_EDUCATION_ENROLMENT, LABOUR_MARKET_PROGRAMMES),
         name="files",
     )
 

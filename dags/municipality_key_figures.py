@@ -36,9 +36,8 @@ import pendulum
 from airflow.sdk import Param, dag
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-from vagled.assets import MUNICIPALITY_KEY_FIGURES
 from vagled.dag_defaults import DEFAULT_ARGS
-from vagled.pipeline.dag_tasks import load_path
+from vagled.dag_tasks import load_path
 
 
 @dag(
@@ -57,8 +56,8 @@ from vagled.pipeline.dag_tasks import load_path
     },
 )
 def municipality_key_figures():
-    load_path("kolada_key_figures", asset_uri=MUNICIPALITY_KEY_FIGURES, name="kolada")
-    load_path("scb_key_figures", asset_uri=MUNICIPALITY_KEY_FIGURES, name="scb")
+    load_path("kolada_key_figures", name="kolada")
+    load_path("scb_key_figures", name="scb")
 
 
 municipality_key_figures()

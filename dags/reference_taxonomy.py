@@ -28,9 +28,8 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import dag
 
-from vagled.assets import TAXONOMY
 from vagled.dag_defaults import DEFAULT_ARGS
-from vagled.pipeline.dag_tasks import load_path
+from vagled.dag_tasks import load_path
 
 
 @dag(
@@ -44,9 +43,9 @@ from vagled.pipeline.dag_tasks import load_path
     doc_md=__doc__,
 )
 def reference_taxonomy():
-    load_path("taxonomy", asset_uri=TAXONOMY)
+    load_path("taxonomy")
     # the skills are a separate answer and batch: a broken skills answer never holds back the dimensions
-    load_path("taxonomy_skills", asset_uri=TAXONOMY)
+    load_path("taxonomy_skills")
 
 
 reference_taxonomy()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from vagled.assets import EDUCATION_OFFERINGS
-from vagled.feeds.education_offerings.parse import FEED, STAGED_COLUMNS, land, parse_events, suite_parameters
-from vagled.pipeline.feed import FeedSpec
+from vagled.feeds.education_offerings.parse import CONN_ID, FEED, STAGED_COLUMNS, land, parse_events, suite_parameters
+from vagled.pipeline.feed import FeedSpec, Freshness
 
 SPEC = FeedSpec(
     name=FEED,
@@ -15,6 +15,12 @@ SPEC = FeedSpec(
     publish_sql="core/publish_education_offerings",
     parse=parse_events,
     asset_uri=EDUCATION_OFFERINGS,
+    pool=CONN_ID,
+    freshness=Freshness(
+        dag_id="education_offerings",
+        max_age="9d",
+        description="Education events of the area from Skolverket's Planned Educations API, weekly",
+    ),
     max_quarantine_share=0.2,
     suite_parameters=suite_parameters,
     land=land,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from vagled.assets import EDUCATION_TRANSITIONS
 from vagled.feeds.education_transitions.parse import (
+    CONN_ID,
     FEED,
     NATURAL_KEY,
     STAGED_COLUMNS,
@@ -13,7 +14,7 @@ from vagled.feeds.education_transitions.parse import (
     parse,
     suite_parameters,
 )
-from vagled.pipeline.feed import FeedSpec
+from vagled.pipeline.feed import FeedSpec, Freshness
 
 SPEC = FeedSpec(
     name=FEED,
@@ -24,6 +25,12 @@ SPEC = FeedSpec(
     publish_sql="core/publish_education_transitions",
     parse=parse,
     asset_uri=EDUCATION_TRANSITIONS,
+    pool=CONN_ID,
+    freshness=Freshness(
+        dag_id="education_transitions",
+        max_age="400d",
+        description="Skolverket's establishment statistics after upper secondary, yearly (October)",
+    ),
     max_quarantine_share=0.1,
     in_area=in_area,
     suite_parameters=suite_parameters,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from vagled.assets import JOB_ADS
+from vagled.feeds.job_ads.jobtech import STREAM_CONN_ID
 from vagled.feeds.job_ads.land import is_increment, land_job_ads
 from vagled.feeds.job_ads.parse import (
     FEED,
@@ -13,7 +14,7 @@ from vagled.feeds.job_ads.parse import (
     parse_ads,
     suite_parameters,
 )
-from vagled.pipeline.feed import FeedSpec
+from vagled.pipeline.feed import FeedSpec, Freshness
 
 SPEC = FeedSpec(
     name=FEED,
@@ -27,6 +28,12 @@ SPEC = FeedSpec(
     parse=parse_ads,
     parse_rows=parse_ad_rows,
     asset_uri=JOB_ADS,
+    pool=STREAM_CONN_ID,
+    freshness=Freshness(
+        dag_id="employment_agency_job_ads",
+        max_age="3h",
+        description="Job ads from JobStream, hourly",
+    ),
     max_quarantine_share=0.2,
     in_area=in_area,
     suite_parameters=suite_parameters,

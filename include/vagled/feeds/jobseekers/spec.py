@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from vagled.assets import JOBSEEKERS
 from vagled.feeds.jobseekers.parse import (
+    CONN_ID,
     STAGED_COLUMNS,
     crosscheck_failures,
     in_area,
@@ -11,7 +12,7 @@ from vagled.feeds.jobseekers.parse import (
     parse_jobseekers,
     suite_parameters,
 )
-from vagled.pipeline.feed import FeedSpec
+from vagled.pipeline.feed import FeedSpec, Freshness
 
 SPEC = FeedSpec(
     name="jobseekers",
@@ -23,6 +24,12 @@ SPEC = FeedSpec(
     pre_publish_sql=("core/upsert_jobseeker_groups",),
     parse=parse_jobseekers,
     asset_uri=JOBSEEKERS,
+    pool=CONN_ID,
+    freshness=Freshness(
+        dag_id="employment_agency_jobseekers",
+        max_age="40d",
+        description="Registered job seekers per municipality and group, monthly",
+    ),
     max_quarantine_share=0.1,
     in_area=in_area,
     suite_parameters=suite_parameters,

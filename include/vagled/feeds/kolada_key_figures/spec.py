@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from vagled.assets import MUNICIPALITY_KEY_FIGURES
 from vagled.feeds.kolada_key_figures.parse import (
+    CONN_ID,
     NATURAL_KEY,
     STAGED_COLUMNS,
     land_kolada,
@@ -11,7 +12,7 @@ from vagled.feeds.kolada_key_figures.parse import (
     parse_kolada,
     suite_parameters,
 )
-from vagled.pipeline.feed import FeedSpec
+from vagled.pipeline.feed import FeedSpec, Freshness
 
 SPEC = FeedSpec(
     name="kolada_key_figures",
@@ -23,6 +24,12 @@ SPEC = FeedSpec(
     pre_publish_sql=("core/publish_key_figure_indicators",),
     parse=parse_kolada,
     asset_uri=MUNICIPALITY_KEY_FIGURES,
+    pool=CONN_ID,
+    freshness=Freshness(
+        dag_id="municipality_key_figures",
+        max_age="35d",
+        description="Kolada key figures per municipality, monthly",
+    ),
     max_quarantine_share=0.1,
     suite_parameters=suite_parameters,
     land=land_kolada,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from vagled.assets import EDUCATION_TRANSITIONS
 from vagled.feeds.kolada_key_figures.parse import NATURAL_KEY, STAGED_COLUMNS
-from vagled.feeds.kolada_transitions.parse import FEED, land, parse, suite_parameters
-from vagled.pipeline.feed import FeedSpec
+from vagled.feeds.kolada_transitions.parse import CONN_ID, FEED, land, parse, suite_parameters
+from vagled.pipeline.feed import FeedSpec, Freshness
 
 SPEC = FeedSpec(
     name=FEED,
@@ -17,6 +17,12 @@ SPEC = FeedSpec(
     pre_publish_sql=("core/publish_key_figure_indicators",),
     parse=parse,
     asset_uri=EDUCATION_TRANSITIONS,
+    pool=CONN_ID,
+    freshness=Freshness(
+        dag_id="education_transitions",
+        max_age="400d",
+        description="Kolada's transition and long-term-unemployment indicators per municipality, yearly",
+    ),
     max_quarantine_share=0.1,
     suite_parameters=suite_parameters,
     land=land,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from vagled.assets import ADULT_EDUCATION_ENROLMENT
+from vagled.feeds.municipal_files.files import CONN_ID
 from vagled.feeds.municipal_komvux.parse import FEED, STAGED_COLUMNS, land, parse
-from vagled.pipeline.feed import FeedSpec
+from vagled.pipeline.feed import FeedSpec, Freshness
 
 SPEC = FeedSpec(
     name=FEED,
@@ -15,6 +16,13 @@ SPEC = FeedSpec(
     publish_sql="core/publish_adult_education_enrolment",
     parse=parse,
     asset_uri=ADULT_EDUCATION_ENROLMENT,
+    pool=CONN_ID,
+    freshness=Freshness(
+        dag_id="municipality_files",
+        max_age="40d",
+        per_county=True,
+        description="Komvux course enrolment, each municipality's monthly file",
+    ),
     max_quarantine_share=0.2,
     land=land,
     partition_parameter="partition_codes",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from vagled.assets import LABOUR_MARKET_PROGRAMMES
+from vagled.feeds.municipal_files.files import CONN_ID
 from vagled.feeds.municipal_programmes.parse import FEED, STAGED_COLUMNS, land, parse
-from vagled.pipeline.feed import FeedSpec
+from vagled.pipeline.feed import FeedSpec, Freshness
 
 SPEC = FeedSpec(
     name=FEED,
@@ -15,6 +16,13 @@ SPEC = FeedSpec(
     publish_sql="core/publish_labour_market_programmes",
     parse=parse,
     asset_uri=LABOUR_MARKET_PROGRAMMES,
+    pool=CONN_ID,
+    freshness=Freshness(
+        dag_id="municipality_files",
+        max_age="40d",
+        per_county=True,
+        description="Labour-market programme participants, each municipality's monthly file",
+    ),
     max_quarantine_share=0.2,
     land=land,
     partition_parameter="partition_codes",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from vagled.assets import EDUCATION_OFFERINGS
 from vagled.feeds.education_offerings.parse import STAGED_COLUMNS, suite_parameters
-from vagled.feeds.myh_programmes.parse import FEED, in_scope, land, parse_workbook
-from vagled.pipeline.feed import FeedSpec
+from vagled.feeds.myh_programmes.parse import CONN_ID, FEED, in_scope, land, parse_workbook
+from vagled.pipeline.feed import FeedSpec, Freshness
 
 SPEC = FeedSpec(
     name=FEED,
@@ -16,6 +16,12 @@ SPEC = FeedSpec(
     publish_sql="core/publish_education_offerings",
     parse=parse_workbook,
     asset_uri=EDUCATION_OFFERINGS,
+    pool=CONN_ID,
+    freshness=Freshness(
+        dag_id="education_offerings",
+        max_age="9d",
+        description="YH programmes with SUN field and granted places from MYH's round results, weekly",
+    ),
     max_quarantine_share=0.2,
     in_area=in_scope,
     suite_parameters=suite_parameters,

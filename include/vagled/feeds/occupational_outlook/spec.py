@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from vagled.assets import OCCUPATIONAL_OUTLOOK
-from vagled.feeds.occupational_outlook.parse import STAGED_COLUMNS, in_area, land, parse_outlook, suite_parameters
-from vagled.pipeline.feed import FeedSpec
+from vagled.feeds.occupational_outlook.parse import (
+    CONN_ID,
+    STAGED_COLUMNS,
+    in_area,
+    land,
+    parse_outlook,
+    suite_parameters,
+)
+from vagled.pipeline.feed import FeedSpec, Freshness
 
 SPEC = FeedSpec(
     name="occupational_outlook",
@@ -15,6 +22,12 @@ SPEC = FeedSpec(
     publish_sql="core/publish_occupational_outlook",
     parse=parse_outlook,
     asset_uri=OCCUPATIONAL_OUTLOOK,
+    pool=CONN_ID,
+    freshness=Freshness(
+        dag_id="employment_agency_outlook",
+        max_age="190d",
+        description="Occupational outlook per occupation and county, twice a year",
+    ),
     max_quarantine_share=0.1,
     in_area=in_area,
     suite_parameters=suite_parameters,

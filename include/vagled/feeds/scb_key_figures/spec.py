@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from vagled.assets import MUNICIPALITY_KEY_FIGURES
 from vagled.feeds.kolada_key_figures.parse import NATURAL_KEY, STAGED_COLUMNS, needs_period, suite_parameters
-from vagled.feeds.scb_key_figures.parse import land, parse_scb
-from vagled.pipeline.feed import FeedSpec
+from vagled.feeds.scb_key_figures.parse import CONN_ID, land, parse_scb
+from vagled.pipeline.feed import FeedSpec, Freshness
 
 SPEC = FeedSpec(
     name="scb_key_figures",
@@ -17,6 +17,12 @@ SPEC = FeedSpec(
     pre_publish_sql=("core/publish_key_figure_indicators",),
     parse=parse_scb,
     asset_uri=MUNICIPALITY_KEY_FIGURES,
+    pool=CONN_ID,
+    freshness=Freshness(
+        dag_id="municipality_key_figures",
+        max_age="35d",
+        description="SCB population per municipality (PxWebApi 2.0, TAB638), monthly",
+    ),
     max_quarantine_share=0.1,
     suite_parameters=suite_parameters,
     land=land,

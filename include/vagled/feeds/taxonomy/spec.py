@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from vagled.assets import TAXONOMY
-from vagled.feeds.taxonomy.parse import FEED, STAGED_COLUMNS, in_area, land, never, parse_concepts
-from vagled.pipeline.feed import FeedSpec
+from vagled.feeds.taxonomy.parse import CONN_ID, FEED, STAGED_COLUMNS, in_area, land, never, parse_concepts
+from vagled.pipeline.feed import FeedSpec, Freshness
 
 SPEC = FeedSpec(
     name=FEED,
@@ -15,6 +15,12 @@ SPEC = FeedSpec(
     publish_sql="core/publish_taxonomy",
     parse=parse_concepts,
     asset_uri=TAXONOMY,
+    pool=CONN_ID,
+    freshness=Freshness(
+        dag_id="reference_taxonomy",
+        max_age="9d",
+        description="JobTech Taxonomy snapshot, weekly",
+    ),
     # a dimension is all or nothing: a few bad concepts are quarantined, more means the
     # source is broken and nothing is published
     max_quarantine_share=0.02,

@@ -1,7 +1,8 @@
 """The load path as Airflow tasks: ``extract_<x> >> stage_<x> >> publish_<x>``, the same in every DAG.
 
-Cheap to import (only ``airflow.sdk``): the feed's own code is imported inside the tasks, at run
-time, so DAG files stay fast to parse. Each task's docstring is its doc in the Airflow UI (what it
+Cheap to import: a DAG file passes only a feed's name; its pool and Asset are read from the feed's
+spec (vagled.feeds.<feed>.spec, cheap modules only), and the load path itself is imported inside
+the tasks, at run time, so DAG files stay fast to parse. Each task's docstring is its doc in the Airflow UI (what it
 does, reads and writes, how to rerun it); each task alerts with its feed named when it fails, and
 the publish task also when it published a batch with records in quarantine.
 """
@@ -12,6 +13,7 @@ from typing import Any
 
 from airflow.sdk import Asset, get_current_context, task
 
+from vagled.feeds import get_feed
 from vagled.monitoring.alerts import AlertNotifier
 from vagled.pools import pool_for_feed
 
@@ -24,17 +26,20 @@ def _alerts(feeds: tuple[str, ...], *, publish: bool = False) -> dict[str, Any]:
     return callbacks
 
 
-def load_path(feed: str, *, asset_uri: str, name: str | None = None, run_params: Any = None) -> Any:
+def load_path(feed: str, *, name: str | None = None, run_params: Any = None) -> Any:
     """Add the three load-path tasks of ``feed`` to the DAG being defined and return publish's XComArg.
 
+    The publish task emits the feed's Asset (``FeedSpec.asset_uri``) when a batch is published; the
+    extract task runs in the pool of the feed's upstream (``FeedSpec.pool``).
+
     Args:
-        feed: the feed's name (a key of ``vagled.feeds.FEED_MODULES``).
-        asset_uri: the Asset the publish task emits when a batch is published.
+        feed: the feed's name (one of ``vagled.feeds.FEEDS``).
         name: the suffix of the task ids (default: the feed's name).
         run_params: an upstream task's XComArg (a dict) merged over the run's params, e.g. the
             period and links a publication check found; extract then runs after that task.
     """
     name = name or feed
+    asset_uri = get_feed(feed).asset_uri
 
     # Only extract calls the upstream: it runs in that upstream's pool (vagled.pools).
     @task(task_id=f"extract_{name}", pool=pool_for_feed(feed), **_alerts((feed,)))
@@ -100,7 +105,6 @@ def load_path_per_partition(
     feeds: tuple[str, ...],
     partitions: Any,
     *,
-    asset_uris: tuple[str, ...],
     name: str,
 ) -> Any:
     """Add the load path of ``feeds`` as a task group mapped over ``partitions`` (dynamic task mapping).
@@ -110,14 +114,15 @@ def load_path_per_partition(
     of a mapped group depend on the same map index only, so a failing partition never blocks the others.
 
     Args:
-        feeds: the feeds loaded for every partition (keys of ``vagled.feeds.FEED_MODULES``).
+        feeds: the feeds loaded for every partition (of ``vagled.feeds.FEEDS``); the publish task
+            emits each feed's Asset (``FeedSpec.asset_uri``).
         partitions: an XComArg or list of partition keys.
-        asset_uris: the Assets the publish task emits.
         name: the suffix of the task ids and the group id ``load_<name>``.
     """
     from airflow.sdk import task_group
 
     feeds = tuple(feeds)
+    asset_uris = tuple(dict.fromkeys(get_feed(feed).asset_uri for feed in feeds))
 
     @task_group(group_id=f"load_{name}")
     def per_partition(partition: str) -> Any:
