@@ -77,6 +77,7 @@ def _say(message: str) -> None:
 
 def run_demo(args: argparse.Namespace) -> int:
     from vagled.airflow_env import apply_airflow_environment
+    from vagled.monitoring.freshness import sync_freshness_policies
     from vagled.warehouse.embedded import EmbeddedWarehouse
     from vagled.warehouse.migrate import migrate
 
@@ -90,6 +91,7 @@ def run_demo(args: argparse.Namespace) -> int:
     _say(f"[1] warehouse: PostgreSQL running on 127.0.0.1:{status.port} (data in {status.pgdata})")
     os.environ.setdefault("AIRFLOW_CONN_VAGLED_WAREHOUSE", warehouse.url())
     report = migrate()
+    sync_freshness_policies()
     _say(
         f"[2] migrations: {len(report.applied)} applied now, {len(report.already_applied)} already applied; "
         f"county roles {', '.join(report.county_roles)}"
