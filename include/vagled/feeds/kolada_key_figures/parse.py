@@ -24,8 +24,8 @@ from typing import Any
 from vagled.config import REFERENCE_DIR
 from vagled.pipeline.feed import ParseFailure, SourceStructureError
 from vagled.pipeline.period import Period, years_param
+from vagled.sources.kolada import CONN_ID
 
-CONN_ID = "kolada"
 CONFIG_PATH = REFERENCE_DIR / "municipality_key_figures.toml"
 # The status a value gets when Kolada flags it isdeleted: not Kolada's own literal, ours.
 DELETED_STATUS = "deleted"

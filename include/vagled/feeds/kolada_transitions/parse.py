@@ -23,9 +23,9 @@ from vagled.feeds.kolada_key_figures.parse import (
 )
 from vagled.pipeline.feed import ParseFailure, SourceStructureError
 from vagled.pipeline.period import Period
+from vagled.sources.kolada import CONN_ID
 
 FEED = "kolada_transitions"
-CONN_ID = "kolada"
 log = logging.getLogger(__name__)
 
 

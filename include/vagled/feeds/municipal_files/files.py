@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from vagled.config import STOCKHOLM
 from vagled.feeds.municipal_files.text_tables import (
+    XLSX_CONTENT_TYPE,
     BadRow,
     Formula,
     UnreadableFile,
@@ -37,7 +38,6 @@ from vagled.privacy import mask_identity_numbers
 from vagled.sources.http import UpstreamError
 
 CONN_ID = "municipal_files"
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # canonical field -> the header spellings seen in the municipalities' files (matched without case,
 # '_' and '-'). A spelling not listed here is not guessed: the file is quarantined and the new

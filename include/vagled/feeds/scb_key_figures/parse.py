@@ -24,8 +24,8 @@ from vagled.feeds.kolada_key_figures.parse import (
 )
 from vagled.pipeline.feed import ParseFailure, SourceStructureError
 from vagled.pipeline.period import Period
+from vagled.sources.pxweb import CONN_ID
 
-CONN_ID = "scb_pxweb"
 GENDER_OF_KON = {"1": "M", "2": "K"}
 REQUIRED_DIMENSIONS = ("Region", "ContentsCode", "Tid")
 log = logging.getLogger(__name__)

@@ -27,9 +27,9 @@ from typing import Any
 
 from vagled.pipeline.feed import ParseFailure, SourceStructureError
 from vagled.pipeline.period import Period
+from vagled.sources.pxweb import CONN_ID
 
 FEED = "scb_transitions"
-CONN_ID = "scb_pxweb"
 GENDER_OF_KON = {"1": "M", "2": "K"}
 log = logging.getLogger(__name__)
 
