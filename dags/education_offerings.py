@@ -35,14 +35,15 @@ import pendulum
 from airflow.sdk import Param, dag
 from airflow.timetables.interval import CronDataIntervalTimetable
 
+from vagled.config import TIME_ZONE
 from vagled.dag_defaults import DEFAULT_ARGS
 from vagled.dag_tasks import load_path
 
 
 @dag(
     dag_id="education_offerings",
-    schedule=CronDataIntervalTimetable("0 5 * * 1", timezone="Europe/Stockholm"),
-    start_date=pendulum.datetime(2026, 1, 5, tz="Europe/Stockholm"),
+    schedule=CronDataIntervalTimetable("0 5 * * 1", timezone=TIME_ZONE),
+    start_date=pendulum.datetime(2026, 1, 5, tz=TIME_ZONE),
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,

@@ -40,6 +40,7 @@ import pendulum
 from airflow.sdk import Param, dag
 from airflow.timetables.interval import CronDataIntervalTimetable
 
+from vagled.config import TIME_ZONE
 from vagled.dag_defaults import DEFAULT_ARGS
 from vagled.dag_tasks import load_path
 
@@ -47,8 +48,8 @@ from vagled.dag_tasks import load_path
 @dag(
     dag_id="education_transitions",
     # published on 1 October: two weeks' slack for a late publication
-    schedule=CronDataIntervalTimetable("0 6 15 10 *", timezone="Europe/Stockholm"),
-    start_date=pendulum.datetime(2025, 10, 15, tz="Europe/Stockholm"),
+    schedule=CronDataIntervalTimetable("0 6 15 10 *", timezone=TIME_ZONE),
+    start_date=pendulum.datetime(2025, 10, 15, tz=TIME_ZONE),
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,

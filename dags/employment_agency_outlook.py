@@ -24,14 +24,15 @@ import pendulum
 from airflow.sdk import dag
 from airflow.timetables.trigger import CronTriggerTimetable
 
+from vagled.config import TIME_ZONE
 from vagled.dag_defaults import DEFAULT_ARGS
 from vagled.dag_tasks import load_path
 
 
 @dag(
     dag_id="employment_agency_outlook",
-    schedule=CronTriggerTimetable("0 6 * * *", timezone="Europe/Stockholm"),
-    start_date=pendulum.datetime(2026, 1, 1, tz="Europe/Stockholm"),
+    schedule=CronTriggerTimetable("0 6 * * *", timezone=TIME_ZONE),
+    start_date=pendulum.datetime(2026, 1, 1, tz=TIME_ZONE),
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,

@@ -31,13 +31,14 @@ import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
+from vagled.config import TIME_ZONE
 from vagled.dag_defaults import DEFAULT_ARGS
 
 
 @dag(
     dag_id="monitoring_feed_freshness",
-    schedule=CronDataIntervalTimetable("5 * * * *", timezone="Europe/Stockholm"),
-    start_date=pendulum.datetime(2026, 11, 1, tz="Europe/Stockholm"),
+    schedule=CronDataIntervalTimetable("5 * * * *", timezone=TIME_ZONE),
+    start_date=pendulum.datetime(2026, 11, 1, tz=TIME_ZONE),
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,

@@ -34,14 +34,15 @@ import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
+from vagled.config import TIME_ZONE
 from vagled.dag_defaults import DEFAULT_ARGS
 from vagled.dag_tasks import load_path_per_partition
 
 
 @dag(
     dag_id="municipality_files",
-    schedule=CronDataIntervalTimetable("0 6 10 * *", timezone="Europe/Stockholm"),
-    start_date=pendulum.datetime(2026, 1, 10, tz="Europe/Stockholm"),
+    schedule=CronDataIntervalTimetable("0 6 10 * *", timezone=TIME_ZONE),
+    start_date=pendulum.datetime(2026, 1, 10, tz=TIME_ZONE),
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,

@@ -28,6 +28,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import dag
 
+from vagled.config import TIME_ZONE
 from vagled.dag_defaults import DEFAULT_ARGS
 from vagled.dag_tasks import load_path
 
@@ -35,7 +36,7 @@ from vagled.dag_tasks import load_path
 @dag(
     dag_id="reference_taxonomy",
     schedule="0 5 * * 1",
-    start_date=pendulum.datetime(2026, 1, 1, tz="Europe/Stockholm"),
+    start_date=pendulum.datetime(2026, 1, 1, tz=TIME_ZONE),
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
