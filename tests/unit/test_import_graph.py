@@ -146,16 +146,30 @@ def test_no_import_cycles_between_modules():
 BELOW_MONITORING = ("vagled.pipeline", "vagled.warehouse", "vagled.feeds", "vagled.sources", "vagled.config")
 
 
+def _within(module: str, *packages: str) -> bool:
+    return any(module == package or module.startswith(package + ".") for package in packages)
+
+
 def test_the_layers_below_never_import_monitoring_or_the_command_line():
     graph = import_graph()
     upward = sorted(
         f"{module} -> {target}"
         for module, targets in graph.items()
-        if module.startswith(BELOW_MONITORING)
-        or module == "vagled.monitoring"
-        or module.startswith("vagled.monitoring.")
+        if _within(module, *BELOW_MONITORING, "vagled.monitoring")
         for target in targets
-        if target == "vagled.cli"
-        or (target.startswith("vagled.monitoring") and not module.startswith("vagled.monitoring"))
+        if target == "vagled.cli" or (_within(target, "vagled.monitoring") and not _within(module, "vagled.monitoring"))
     )
     assert upward == [], "imports against the layers:\n" + "\n".join(upward)
+
+
+def test_feedsim_shares_no_code_with_the_feeds_or_their_clients():
+    # feedsim imitates the upstreams; sharing a parser with the clients would let both be wrong alike
+    graph = import_graph()
+    shared = sorted(
+        f"{module} -> {target}"
+        for module, targets in graph.items()
+        if _within(module, "vagled.feedsim")
+        for target in targets
+        if _within(target, "vagled.feeds", "vagled.sources", "vagled.pipeline")
+    )
+    assert shared == [], "feedsim imports client code:\n" + "\n".join(shared)
