@@ -68,8 +68,8 @@ def archive(scale: float, year: int = YEAR, seed: int = SEED) -> tuple[Path, flo
 
 def floor(path: Path) -> dict:
     """Read, decompress and split the member into lines: nothing parsed, nothing kept."""
+    from vagled.feeds.job_ads.archive import jsonl_member, member_blocks
     from vagled.pipeline.extract import line_slices
-    from vagled.sources.archive import jsonl_member, member_blocks
 
     started = time.monotonic()
     member = jsonl_member(path)

@@ -21,13 +21,13 @@ import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
+
+from vagled.config import STOCKHOLM
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from backfill_memory import run_child
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 HOUR_START = datetime(2026, 10, 14, 10, 0, tzinfo=STOCKHOLM)  # a Wednesday morning
 HOUR_END = HOUR_START + timedelta(hours=1)
 CHANGES = 500
@@ -36,9 +36,9 @@ SEED = 42
 
 def _changes(scale: float) -> int:
     """Ads JobStream answers for the run's windows at ``scale`` (every county, as it is asked)."""
+    from vagled.feeds.job_ads.jobtech import stream_windows
     from vagled.feedsim.common import SimConfig
     from vagled.feedsim.jobtech import Filters, window_events
-    from vagled.sources.jobtech import stream_windows
 
     sim = SimConfig(seed=SEED, scale=scale)
     total = 0

@@ -42,7 +42,7 @@ def backend_cpu_s(conn) -> float:
 def child(path: Path, label: str, profile: Path | None = None) -> None:
     """Stage and publish ``path`` like the DAG's tasks do; print the figures as one JSON line."""
     started = time.monotonic()
-    from vagled.feeds.job_ads import SPEC
+    from vagled.feeds.job_ads.spec import SPEC
     from vagled.pipeline import validate
     from vagled.pipeline.load import open_batch, publish_batch, stage_batch
     from vagled.warehouse.db import connect
@@ -158,7 +158,7 @@ def land_raw(warehouse, path: Path) -> dict:
     """
     import psycopg
 
-    from vagled.feeds.job_ads import SPEC
+    from vagled.feeds.job_ads.spec import SPEC
     from vagled.pipeline.load import fail_batch, land_payload, open_batch
 
     landed = 0

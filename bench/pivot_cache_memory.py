@@ -29,7 +29,7 @@ def child(path: str) -> None:
     """Parse the workbook at ``path`` with the feed's parser; print counts and time as JSON."""
     import csv
 
-    from vagled.feeds.jobseekers import Geography, parse_workbook
+    from vagled.feeds.jobseekers.parse import Geography, parse_workbook
     from vagled.pipeline.feed import ParseFailure
 
     reference = Path(__file__).resolve().parents[1] / "include" / "reference"

@@ -35,15 +35,15 @@ import pendulum
 from airflow.sdk import Param, dag
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-from vagled.assets import EDUCATION_OFFERINGS
+from vagled.config import TIME_ZONE
 from vagled.dag_defaults import DEFAULT_ARGS
-from vagled.pipeline.dag_tasks import load_path
+from vagled.dag_tasks import load_path
 
 
 @dag(
     dag_id="education_offerings",
-    schedule=CronDataIntervalTimetable("0 5 * * 1", timezone="Europe/Stockholm"),
-    start_date=pendulum.datetime(2026, 1, 5, tz="Europe/Stockholm"),
+    schedule=CronDataIntervalTimetable("0 5 * * 1", timezone=TIME_ZONE),
+    start_date=pendulum.datetime(2026, 1, 5, tz=TIME_ZONE),
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
@@ -55,8 +55,8 @@ from vagled.pipeline.dag_tasks import load_path
     },
 )
 def education_offerings():
-    load_path("education_offerings", asset_uri=EDUCATION_OFFERINGS, name="offerings")
-    load_path("myh_programmes", asset_uri=EDUCATION_OFFERINGS, name="myh")
+    load_path("education_offerings", name="offerings")
+    load_path("myh_programmes", name="myh")
 
 
 education_offerings()

@@ -40,16 +40,16 @@ import pendulum
 from airflow.sdk import Param, dag
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-from vagled.assets import EDUCATION_TRANSITIONS
+from vagled.config import TIME_ZONE
 from vagled.dag_defaults import DEFAULT_ARGS
-from vagled.pipeline.dag_tasks import load_path
+from vagled.dag_tasks import load_path
 
 
 @dag(
     dag_id="education_transitions",
     # published on 1 October: two weeks' slack for a late publication
-    schedule=CronDataIntervalTimetable("0 6 15 10 *", timezone="Europe/Stockholm"),
-    start_date=pendulum.datetime(2025, 10, 15, tz="Europe/Stockholm"),
+    schedule=CronDataIntervalTimetable("0 6 15 10 *", timezone=TIME_ZONE),
+    start_date=pendulum.datetime(2025, 10, 15, tz=TIME_ZONE),
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
@@ -65,9 +65,9 @@ from vagled.pipeline.dag_tasks import load_path
     },
 )
 def education_transitions():
-    load_path("education_transitions", asset_uri=EDUCATION_TRANSITIONS, name="transitions")
-    load_path("scb_transitions", asset_uri=EDUCATION_TRANSITIONS, name="scb")
-    load_path("kolada_transitions", asset_uri=EDUCATION_TRANSITIONS, name="kolada")
+    load_path("education_transitions", name="transitions")
+    load_path("scb_transitions", name="scb")
+    load_path("kolada_transitions", name="kolada")
 
 
 education_transitions()

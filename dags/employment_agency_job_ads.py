@@ -33,15 +33,15 @@ import pendulum
 from airflow.sdk import Param, dag
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-from vagled.assets import JOB_ADS
+from vagled.config import TIME_ZONE
 from vagled.dag_defaults import DEFAULT_ARGS
-from vagled.pipeline.dag_tasks import load_path
+from vagled.dag_tasks import load_path
 
 
 @dag(
     dag_id="employment_agency_job_ads",
-    schedule=CronDataIntervalTimetable("0 * * * *", timezone="Europe/Stockholm"),
-    start_date=pendulum.datetime(2026, 11, 1, tz="Europe/Stockholm"),
+    schedule=CronDataIntervalTimetable("0 * * * *", timezone=TIME_ZONE),
+    start_date=pendulum.datetime(2026, 11, 1, tz=TIME_ZONE),
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
@@ -58,7 +58,7 @@ from vagled.pipeline.dag_tasks import load_path
     },
 )
 def employment_agency_job_ads():
-    load_path("job_ads", asset_uri=JOB_ADS)
+    load_path("job_ads")
 
 
 employment_agency_job_ads()

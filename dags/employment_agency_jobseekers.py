@@ -32,15 +32,15 @@ import pendulum
 from airflow.sdk import Param, dag, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
-from vagled.assets import JOBSEEKERS
+from vagled.config import TIME_ZONE
 from vagled.dag_defaults import DEFAULT_ARGS
-from vagled.pipeline.dag_tasks import load_path
+from vagled.dag_tasks import load_path
 
 
 @dag(
     dag_id="employment_agency_jobseekers",
-    schedule=CronTriggerTimetable("0 7 1-10,23-31 * *", timezone="Europe/Stockholm"),
-    start_date=pendulum.datetime(2026, 1, 1, tz="Europe/Stockholm"),
+    schedule=CronTriggerTimetable("0 7 1-10,23-31 * *", timezone=TIME_ZONE),
+    start_date=pendulum.datetime(2026, 1, 1, tz=TIME_ZONE),
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
@@ -64,11 +64,11 @@ def employment_agency_jobseekers():
         """
         from airflow.sdk import get_current_context
 
-        from vagled.feeds.jobseekers import publication_params
+        from vagled.feeds.jobseekers.parse import publication_params
 
         return publication_params(get_current_context()["params"])
 
-    load_path("jobseekers", asset_uri=JOBSEEKERS, run_params=check_publication())
+    load_path("jobseekers", run_params=check_publication())
 
 
 employment_agency_jobseekers()

@@ -24,15 +24,15 @@ import pendulum
 from airflow.sdk import dag
 from airflow.timetables.trigger import CronTriggerTimetable
 
-from vagled.assets import OCCUPATIONAL_OUTLOOK
+from vagled.config import TIME_ZONE
 from vagled.dag_defaults import DEFAULT_ARGS
-from vagled.pipeline.dag_tasks import load_path
+from vagled.dag_tasks import load_path
 
 
 @dag(
     dag_id="employment_agency_outlook",
-    schedule=CronTriggerTimetable("0 6 * * *", timezone="Europe/Stockholm"),
-    start_date=pendulum.datetime(2026, 1, 1, tz="Europe/Stockholm"),
+    schedule=CronTriggerTimetable("0 6 * * *", timezone=TIME_ZONE),
+    start_date=pendulum.datetime(2026, 1, 1, tz=TIME_ZONE),
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
@@ -40,7 +40,7 @@ from vagled.pipeline.dag_tasks import load_path
     doc_md=__doc__,
 )
 def employment_agency_outlook():
-    load_path("occupational_outlook", asset_uri=OCCUPATIONAL_OUTLOOK, name="outlook")
+    load_path("occupational_outlook", name="outlook")
 
 
 employment_agency_outlook()

@@ -4,10 +4,10 @@
 Checks every hour that each feed's data is no older than it may be, and alerts the data engineers
 when a feed (or, for the municipalities' files, a county) has gone stale.
 
-- **Declaration:** `include/reference/feed_freshness.toml`: per feed the DAG that loads it and its
-  `max_age` (the cadence plus the upstream's usual delay: 3 h for hourly job ads, 40 days for the
-  monthly files, 190 days for the twice-yearly outlook); `per_county` for feeds loaded per
-  municipality. Each run first syncs it into `audit.feed_freshness_policy`.
+- **Declaration:** each feed's spec (`FeedSpec.freshness`, `include/vagled/feeds/<feed>/spec.py`):
+  the DAG that loads it and its `max_age` (the cadence plus the upstream's usual delay: 3 h for
+  hourly job ads, 40 days for the monthly files, 190 days for the twice-yearly outlook);
+  `per_county` for feeds loaded per municipality. Each run first syncs it into `audit.feed_freshness_policy`.
 - **Reads:** audit.load_batch, audit.validation_result through `mart.feed_freshness_at(as_of)`
   (the same function behind the view `mart.feed_freshness` and the Data health page). A feed is
   `stale` when its last successful batch is older than `max_age`; a county is as fresh as its
@@ -31,13 +31,14 @@ import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
+from vagled.config import TIME_ZONE
 from vagled.dag_defaults import DEFAULT_ARGS
 
 
 @dag(
     dag_id="monitoring_feed_freshness",
-    schedule=CronDataIntervalTimetable("5 * * * *", timezone="Europe/Stockholm"),
-    start_date=pendulum.datetime(2026, 11, 1, tz="Europe/Stockholm"),
+    schedule=CronDataIntervalTimetable("5 * * * *", timezone=TIME_ZONE),
+    start_date=pendulum.datetime(2026, 11, 1, tz=TIME_ZONE),
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
@@ -52,7 +53,8 @@ def monitoring_feed_freshness():
     def check_feed_freshness() -> dict:
         """Compute every feed's freshness as of the run's moment and alert on feeds newly stale.
 
-        - **Reads:** include/reference/feed_freshness.toml, audit.load_batch, audit.validation_result.
+        - **Reads:** each feed's FeedSpec.freshness, include/reference/feed_freshness.toml,
+          audit.load_batch, audit.validation_result.
         - **Writes:** audit.feed_freshness_policy, audit.freshness_alert; sends the alert.
         - **Returns:** the moment checked, the stale feeds and the feeds alerted on.
         - **Rerun:** clear it; an alert already sent for that moment is not sent again.

@@ -6,7 +6,7 @@ municipality code, over HTTP `GET <code>/` lists its files and `GET <code>/<YYYY
 serves one; or a folder `<path>/<code>/<YYYY-MM>/<name>` as a File (path) connection):
 adult-education (Komvux) course enrolment (`komvux_kursdeltagare`) and labour-market programme
 participants (`arbetsmarknadsinsatser`). CSV (semicolon or comma, UTF-8 or Windows-1252, decimal
-comma, title rows) or XLSX; headers are mapped to one schema (`vagled.feeds.municipal_files`).
+comma, title rows) or XLSX; headers are mapped to one schema (`vagled.feeds.municipal_files.files`).
 
 - **Mapping:** one mapped task group per municipality of the area (`load_files`, dynamic task
   mapping), each with its own batches (`audit.load_batch.partition_key` = the municipality code):
@@ -34,15 +34,15 @@ import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-from vagled.assets import ADULT_EDUCATION_ENROLMENT, LABOUR_MARKET_PROGRAMMES
+from vagled.config import TIME_ZONE
 from vagled.dag_defaults import DEFAULT_ARGS
-from vagled.pipeline.dag_tasks import load_path_per_partition
+from vagled.dag_tasks import load_path_per_partition
 
 
 @dag(
     dag_id="municipality_files",
-    schedule=CronDataIntervalTimetable("0 6 10 * *", timezone="Europe/Stockholm"),
-    start_date=pendulum.datetime(2026, 1, 10, tz="Europe/Stockholm"),
+    schedule=CronDataIntervalTimetable("0 6 10 * *", timezone=TIME_ZONE),
+    start_date=pendulum.datetime(2026, 1, 10, tz=TIME_ZONE),
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
@@ -65,14 +65,13 @@ def municipality_files():
         - **Writes:** nothing; its list is what the `load_files` task group is mapped over.
         - **Rerun:** clear it to map the run again (e.g. after a municipality joined the area).
         """
-        from vagled.feeds.municipal_files import municipalities_to_load
+        from vagled.feeds.municipal_files.files import municipalities_to_load
 
         return municipalities_to_load(get_current_context()["params"])
 
     load_path_per_partition(
         ("municipal_komvux", "municipal_programmes"),
         list_municipalities(),
-        asset_uris=(ADULT_EDUCATION_ENROLMENT, LABOUR_MARKET_PROGRAMMES),
         name="files",
     )
 

@@ -36,15 +36,15 @@ import pendulum
 from airflow.sdk import Param, dag
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-from vagled.assets import MUNICIPALITY_KEY_FIGURES
+from vagled.config import TIME_ZONE
 from vagled.dag_defaults import DEFAULT_ARGS
-from vagled.pipeline.dag_tasks import load_path
+from vagled.dag_tasks import load_path
 
 
 @dag(
     dag_id="municipality_key_figures",
-    schedule=CronDataIntervalTimetable("0 6 1 * *", timezone="Europe/Stockholm"),
-    start_date=pendulum.datetime(2026, 1, 1, tz="Europe/Stockholm"),
+    schedule=CronDataIntervalTimetable("0 6 1 * *", timezone=TIME_ZONE),
+    start_date=pendulum.datetime(2026, 1, 1, tz=TIME_ZONE),
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
@@ -57,8 +57,8 @@ from vagled.pipeline.dag_tasks import load_path
     },
 )
 def municipality_key_figures():
-    load_path("kolada_key_figures", asset_uri=MUNICIPALITY_KEY_FIGURES, name="kolada")
-    load_path("scb_key_figures", asset_uri=MUNICIPALITY_KEY_FIGURES, name="scb")
+    load_path("kolada_key_figures", name="kolada")
+    load_path("scb_key_figures", name="scb")
 
 
 municipality_key_figures()

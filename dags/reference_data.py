@@ -19,13 +19,14 @@ import pendulum
 from airflow.sdk import Asset, dag, task
 
 from vagled.assets import REFERENCE_DATA
+from vagled.config import TIME_ZONE
 from vagled.dag_defaults import DEFAULT_ARGS
 
 
 @dag(
     dag_id="reference_data",
     schedule="@weekly",
-    start_date=pendulum.datetime(2026, 1, 1, tz="Europe/Stockholm"),
+    start_date=pendulum.datetime(2026, 1, 1, tz=TIME_ZONE),
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,

@@ -28,15 +28,15 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import dag
 
-from vagled.assets import TAXONOMY
+from vagled.config import TIME_ZONE
 from vagled.dag_defaults import DEFAULT_ARGS
-from vagled.pipeline.dag_tasks import load_path
+from vagled.dag_tasks import load_path
 
 
 @dag(
     dag_id="reference_taxonomy",
     schedule="0 5 * * 1",
-    start_date=pendulum.datetime(2026, 1, 1, tz="Europe/Stockholm"),
+    start_date=pendulum.datetime(2026, 1, 1, tz=TIME_ZONE),
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
@@ -44,9 +44,9 @@ from vagled.pipeline.dag_tasks import load_path
     doc_md=__doc__,
 )
 def reference_taxonomy():
-    load_path("taxonomy", asset_uri=TAXONOMY)
+    load_path("taxonomy")
     # the skills are a separate answer and batch: a broken skills answer never holds back the dimensions
-    load_path("taxonomy_skills", asset_uri=TAXONOMY)
+    load_path("taxonomy_skills")
 
 
 reference_taxonomy()

@@ -28,6 +28,7 @@ import pendulum
 from airflow.sdk import Asset, dag, task
 
 from vagled.assets import CORE_ASSETS, mart_asset_uri
+from vagled.config import TIME_ZONE
 from vagled.dag_defaults import DEFAULT_ARGS
 from vagled.marts import MART_UPSTREAMS, MARTS
 
@@ -46,7 +47,7 @@ for uri in CORE_ASSETS[1:]:
 @dag(
     dag_id="warehouse_marts",
     schedule=schedule,
-    start_date=pendulum.datetime(2026, 1, 1, tz="Europe/Stockholm"),
+    start_date=pendulum.datetime(2026, 1, 1, tz=TIME_ZONE),
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,

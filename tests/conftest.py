@@ -50,6 +50,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def embedded_warehouse():
     """The session's embedded PostgreSQL, started, with the warehouse migrated."""
+    from vagled.monitoring.freshness import sync_freshness_policies
     from vagled.warehouse.embedded import EmbeddedWarehouse
     from vagled.warehouse.migrate import migrate
 
@@ -57,6 +58,7 @@ def embedded_warehouse():
     warehouse.start()
     os.environ["AIRFLOW_CONN_VAGLED_WAREHOUSE"] = warehouse.url()
     migrate()
+    sync_freshness_policies()  # as `vagled warehouse migrate` does
     return warehouse
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from vagled.config import DAGS_DIR, PLUGINS_DIR, vagled_home
+from vagled.config import DAGS_DIR, PLUGINS_DIR, TIME_ZONE, vagled_home
 
 API_HOST = "127.0.0.1"
 API_PORT = 8080
@@ -44,7 +44,7 @@ def airflow_environment(home: Path | None = None) -> dict[str, str]:
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(PLUGINS_DIR),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Europe/Stockholm",
+        "AIRFLOW__CORE__DEFAULT_TIMEZONE": TIME_ZONE,
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords_file(home)),
         "AIRFLOW__API__HOST": API_HOST,

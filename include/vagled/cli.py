@@ -57,13 +57,9 @@ def _cmd_warehouse(args: argparse.Namespace) -> int:
 
 def _with_warehouse_connection() -> None:
     """Point AIRFLOW_CONN_VAGLED_WAREHOUSE at the embedded server unless it is set already."""
-    from vagled.warehouse.embedded import embedded_environment
+    from vagled.warehouse.embedded import use_embedded_warehouse_by_default
 
-    for key, value in embedded_environment().items():
-        os.environ.setdefault(key, value)
-    if not os.environ.get("AIRFLOW_CONN_VAGLED_WAREHOUSE"):
-        # A connection from Airflow's metadata database or a secrets backend still works.
-        log.info("AIRFLOW_CONN_VAGLED_WAREHOUSE is not set: reading connection vagled_warehouse from Airflow")
+    use_embedded_warehouse_by_default()
 
 
 def _bootstrap() -> int:
@@ -78,15 +74,18 @@ def _bootstrap() -> int:
 
 
 def _migrate() -> int:
+    from vagled.monitoring.freshness import sync_freshness_policies
     from vagled.warehouse.migrate import migrate
 
     _with_warehouse_connection()
     report = migrate()
+    changed = sync_freshness_policies()
     print(f"migrations applied now: {', '.join(report.applied) or 'none'}")
     print(f"migrations already applied: {len(report.already_applied)}")
     print(f"county roles: {', '.join(report.county_roles)}")
     for table, rows in report.reference_rows.items():
         print(f"reference core.{table}: {rows} rows")
+    print(f"freshness policies changed: {changed}")
     return 0
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 INCLUDE_DIR = PACKAGE_DIR.parent
@@ -17,6 +18,11 @@ REFERENCE_DIR = INCLUDE_DIR / "reference"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 DAGS_DIR = REPO_ROOT / "dags"
 PLUGINS_DIR = REPO_ROOT / "plugins"
+
+# The time zone of the area and of its upstreams: a time without an offset is local time here,
+# and schedules, periods and reports are in it.
+TIME_ZONE = "Europe/Stockholm"
+STOCKHOLM = ZoneInfo(TIME_ZONE)
 
 # Airflow connection ids. Every upstream and the warehouse is read through one of these.
 WAREHOUSE_CONN_ID = "vagled_warehouse"

@@ -199,6 +199,7 @@ def run_demo(args: argparse.Namespace) -> int:
         from vagled.airflow_env import apply_airflow_environment
         from vagled.warehouse.embedded import EmbeddedWarehouse
         from vagled.warehouse.migrate import migrate
+        from vagled.monitoring.freshness import sync_freshness_policies
 
     home = vagled_home()
     log_dir = home / "logs" / "demo"
@@ -223,6 +224,7 @@ def run_demo(args: argparse.Namespace) -> int:
     try:
         with times.step("warehouse migrations + reference data"):
             report = migrate()
+            sync_freshness_policies()
         _say(
             f"[2] migrations: {len(report.applied)} applied now, {len(report.already_applied)} already applied; "
             f"county roles {', '.join(report.county_roles)}"

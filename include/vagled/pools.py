@@ -2,10 +2,11 @@
 
 A pool bounds how many tasks call an upstream at once across every worker of the deployment
 (a per-process limit alone would multiply with each worker added). Every extract task runs in the
-pool of the upstream it calls (:func:`pool_for_feed`); stage and publish tasks only touch the
-warehouse and use the default pool. Where an upstream states a request rate (SCB: 30 calls per 10
-seconds per client), the pool's slots share that budget: each task's own limiter gets
-``calls // slots`` (see :func:`per_task_calls`), so slots x per-task rate never exceeds the limit.
+pool of the upstream its feed's spec names (``FeedSpec.pool``, :func:`pool_for_feed`); stage and
+publish tasks only touch the warehouse and use the default pool. Where an upstream states a
+request rate (SCB: 30 calls per 10 seconds per client), the pool's slots share that budget: each
+task's own limiter gets ``calls // slots`` (see :func:`per_task_calls`), so slots x per-task rate
+never exceeds the limit.
 
 Slots can be changed per deployment with ``VAGLED_POOL_SLOTS_<CONNECTION ID>`` (e.g.
 ``VAGLED_POOL_SLOTS_MUNICIPAL_FILES=8``); `vagled pools sync` writes them to Airflow. Change them
@@ -88,23 +89,18 @@ UPSTREAM_POOLS: tuple[UpstreamPool, ...] = (
     ),
 )
 
-# The upstream connection each feed's extract task calls (its pool).
-FEED_UPSTREAM: dict[str, str] = {
-    "job_ads": "jobtech_jobstream",
-    "taxonomy": "jobtech_taxonomy",
-    "taxonomy_skills": "jobtech_taxonomy",
-    "jobseekers": "af_statistics",
-    "occupational_outlook": "af_outlook",
-    "kolada_key_figures": "kolada",
-    "scb_key_figures": "scb_pxweb",
-    "education_offerings": "education_offerings",
-    "myh_programmes": "myh_results",
-    "municipal_komvux": "municipal_files",
-    "municipal_programmes": "municipal_files",
-    "education_transitions": "skolverket_statistics",
-    "scb_transitions": "scb_pxweb",
-    "kolada_transitions": "kolada",
-}
+def feed_upstream(feed: str) -> str:
+    """The upstream connection a feed's extract task calls: its spec's ``pool``.
+
+    Raises:
+        KeyError: no such feed, or its spec names no upstream.
+    """
+    from vagled.feeds import get_feed
+
+    conn_id = get_feed(feed).pool
+    if not conn_id:
+        raise KeyError(f"feed {feed!r} names no upstream connection (FeedSpec.pool)")
+    return conn_id
 
 
 def upstream_pool(conn_id: str) -> UpstreamPool:
@@ -124,13 +120,10 @@ def pool_for_feed(*feeds: str) -> str:
     """Return the name of the pool an extract task of ``feeds`` runs in.
 
     Raises:
-        KeyError: a feed has no upstream declared in FEED_UPSTREAM.
+        KeyError: a feed is unknown or its spec names no upstream (FeedSpec.pool).
         ValueError: the feeds call different upstreams (one task can hold one pool only).
     """
-    missing = [feed for feed in feeds if feed not in FEED_UPSTREAM]
-    if missing:
-        raise KeyError(f"feed(s) {', '.join(missing)} have no upstream in vagled.pools.FEED_UPSTREAM")
-    upstreams = {FEED_UPSTREAM[feed] for feed in feeds}
+    upstreams = {feed_upstream(feed) for feed in feeds}
     if len(upstreams) != 1:
         raise ValueError(f"feeds {', '.join(feeds)} call several upstreams ({', '.join(sorted(upstreams))})")
     return upstream_pool(upstreams.pop()).name

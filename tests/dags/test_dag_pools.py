@@ -54,3 +54,18 @@ def test_tasks_that_do_not_call_an_upstream_use_the_default_pool(dagbag):
         for task in dag.tasks:
             if not task.task_id.rsplit(".", 1)[-1].startswith("extract_"):
                 assert task.pool not in upstream_pools, (dag.dag_id, task.task_id, task.pool)
+
+
+def test_publish_tasks_emit_the_assets_their_feeds_specs_declare(dagbag):
+    """The Asset of each feed comes from its spec (FeedSpec.asset_uri), and its freshness names its DAG."""
+    from vagled.feeds import all_feeds
+
+    declared: dict[str, set[str]] = {}
+    for spec in all_feeds():
+        declared.setdefault(spec.freshness.dag_id, set()).add(spec.asset_uri)
+    emitted: dict[str, set[str]] = {}
+    for dag in dagbag.dags.values():
+        for task in dag.tasks:
+            if task.task_id.rsplit(".", 1)[-1].startswith("publish_"):
+                emitted.setdefault(dag.dag_id, set()).update(outlet.uri for outlet in task.outlets)
+    assert emitted == declared

@@ -33,7 +33,7 @@ def _row(concept: str, ssyk: str, lan: str) -> dict:
 
 def load_outlook_with_quarantine(conn) -> dict:
     """Load one yrkesbarometer round for 12 occupations plus one of an unknown SSYK code; return its audit row."""
-    from vagled.feeds.outlook import SPEC
+    from vagled.feeds.occupational_outlook.spec import SPEC
     from vagled.pipeline.load import land_payload, open_batch, publish_batch, stage_batch
     from vagled.sql import load_sql
 

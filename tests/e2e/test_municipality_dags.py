@@ -179,7 +179,7 @@ def _mirror_to_folder(sim, root, *, month: str):
 def test_key_figures_from_kolada_and_scb_load_reconcile_and_rerun_as_a_no_op(
     airflow_db, feedsim_factory, warehouse_conn, monkeypatch
 ):
-    import vagled.feeds.key_figures as key_figures
+    import vagled.feeds.kolada_key_figures.parse as key_figures
 
     sim = feedsim_factory()
     _point_upstreams_at(sim, monkeypatch)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from vagled.feeds.job_ads import SPEC as JOB_ADS
+from vagled.feeds.job_ads.spec import SPEC as JOB_ADS
 from vagled.pipeline.data_docs import data_docs_index, gx_root
 from vagled.pipeline.load import land_payload, open_batch, stage_batch
 from vagled.pipeline.period import Period

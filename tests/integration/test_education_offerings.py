@@ -9,18 +9,17 @@ from __future__ import annotations
 import io
 import json
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from vagled.feeds import myh
-from vagled.feeds.education import SPEC
+from vagled.config import STOCKHOLM
+from vagled.feeds.education_offerings.spec import SPEC
+from vagled.feeds.myh_programmes.spec import SPEC as MYH
 from vagled.pipeline.load import land_payload, open_batch, publish_batch, stage_batch
 from vagled.pipeline.period import Period
 
 pytestmark = pytest.mark.integration
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 PREFIX = "e.ITEST."
 
 
@@ -183,7 +182,7 @@ def test_an_yh_event_is_linked_to_the_same_myh_programme_and_sources_close_only_
         ["MYH 2025/1", "Data engineer", "Nova Yrkeshögskola", "481ab", "Örebro", "Örebro", "Beviljad", 70],
         ["MYH 2025/2", "Lager", "Nova Yrkeshögskola", "840xa", "Örebro", "Örebro", "Beviljad", 30],
     ]
-    result = _load(conn, myh.SPEC, "2026-10-05", _myh_workbook(rows))
+    result = _load(conn, MYH, "2026-10-05", _myh_workbook(rows))
     assert (result["loaded"], result["quarantined"]) == (2, 0)
     links = dict(
         conn.execute(
@@ -197,7 +196,7 @@ def test_an_yh_event_is_linked_to_the_same_myh_programme_and_sources_close_only_
     closed = dict(conn.execute("select offering_id, closed_on::text from core.education_offering").fetchall())
     assert closed["myh:MYH-2025-1"] is None and closed["myh:MYH-2025-2"] is None
     assert closed[PREFIX + "YH1"] == "2026-10-12"
-    _load(conn, myh.SPEC, "2026-10-19", _myh_workbook(rows[:1]))
+    _load(conn, MYH, "2026-10-19", _myh_workbook(rows[:1]))
     closed = dict(conn.execute("select offering_id, closed_on::text from core.education_offering").fetchall())
     assert closed["myh:MYH-2025-2"] == "2026-10-19" and closed[PREFIX + "GY"] is None
     places = conn.execute(

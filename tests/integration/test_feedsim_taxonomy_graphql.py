@@ -14,7 +14,7 @@ def _graphql(feedsim, query: str | None) -> requests.Response:
 
 
 def test_the_feeds_query_is_answered_with_skills_and_their_esco_mappings(feedsim):
-    from vagled.feeds.taxonomy_skills import skills_query
+    from vagled.feeds.taxonomy_skills.parse import skills_query
 
     response = _graphql(feedsim, skills_query())
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("application/json")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from vagled.feeds.job_ads import STAGED_COLUMNS, parse_ad_rows, parse_ads
+from vagled.feeds.job_ads.parse import STAGED_COLUMNS, parse_ad_rows, parse_ads
 from vagled.pipeline.feed import ParseFailure
 
 pytestmark = pytest.mark.integration

@@ -25,7 +25,7 @@ def sim_at(feedsim_factory, monkeypatch):
 
 
 def _geo(warehouse_conn):
-    from vagled.feeds.jobseekers import Geography
+    from vagled.feeds.jobseekers.parse import Geography
 
     counties = warehouse_conn.execute("select county_code, county_name from core.county").fetchall()
     munis = warehouse_conn.execute(
@@ -45,7 +45,7 @@ def _workbook(prefix: str, now: str = "2026-11-01T00:00:00", faults: tuple[str, 
 
 
 def test_the_page_gives_the_newest_link_per_prefix_and_a_month_behind_waits(sim_at):
-    from vagled.feeds.jobseekers import check_publication
+    from vagled.feeds.jobseekers.parse import check_publication
 
     sim_at("2026-10-24T12:00:00")
     waiting = check_publication()
@@ -61,7 +61,7 @@ def test_the_page_gives_the_newest_link_per_prefix_and_a_month_behind_waits(sim_
 
 
 def test_before_the_23rd_nothing_new_is_seen(sim_at):
-    from vagled.feeds.jobseekers import decide, newest_links
+    from vagled.feeds.jobseekers.parse import decide, newest_links
     from vagled.sources.http import HttpSource
 
     sim_at("2026-10-20T12:00:00")
@@ -73,7 +73,7 @@ def test_before_the_23rd_nothing_new_is_seen(sim_at):
 
 
 def test_a_page_without_a_prefix_fails_with_the_prefix_named(sim_at):
-    from vagled.feeds.jobseekers import check_publication
+    from vagled.feeds.jobseekers.parse import check_publication
     from vagled.pipeline.feed import SourceStructureError
 
     sim_at(faults=("empty_page@af_statistics",))
@@ -82,7 +82,7 @@ def test_a_page_without_a_prefix_fails_with_the_prefix_named(sim_at):
 
 
 def test_pivot_caches_stream_with_names_mapped_and_below_five_as_a_range(warehouse_conn):
-    from vagled.feeds.jobseekers import parse_workbook
+    from vagled.feeds.jobseekers.parse import parse_workbook
     from vagled.pipeline.feed import ParseFailure
 
     body = _workbook("web-sok-lan-kom")
@@ -119,7 +119,7 @@ def test_names_with_code_prefixes_trailing_spaces_and_lan_map_to_codes(warehouse
 
 
 def test_an_unmappable_name_is_quarantined_with_the_name(warehouse_conn):
-    from vagled.feeds.jobseekers import parse_workbook
+    from vagled.feeds.jobseekers.parse import parse_workbook
     from vagled.pipeline.feed import ParseFailure
 
     body = _workbook("web-inskrivna-arbetslosa-svag-konkurrensformaga", faults=("bad_codes",))
@@ -128,7 +128,7 @@ def test_an_unmappable_name_is_quarantined_with_the_name(warehouse_conn):
 
 
 def test_a_visible_sheet_is_read_when_a_workbook_has_no_cache(warehouse_conn):
-    from vagled.feeds.jobseekers import parse_workbook
+    from vagled.feeds.jobseekers.parse import parse_workbook
 
     records = list(
         parse_workbook(_workbook("web-inskrivna-arbetslosa-tid-utan-arbete-lan-kom"), "", _geo(warehouse_conn))
@@ -141,7 +141,7 @@ def test_a_visible_sheet_is_read_when_a_workbook_has_no_cache(warehouse_conn):
 
 
 def test_a_renamed_cache_field_and_a_file_that_is_not_a_zip_are_refused(warehouse_conn):
-    from vagled.feeds.jobseekers import parse_workbook
+    from vagled.feeds.jobseekers.parse import parse_workbook
     from vagled.pipeline.feed import SourceStructureError
 
     with pytest.raises(SourceStructureError, match="INSAL"):
@@ -154,7 +154,7 @@ def test_a_cache_is_read_in_bounded_memory():
     """The records part is streamed: memory stays far below the part's uncompressed size."""
     import tracemalloc
 
-    from vagled.feeds.jobseekers import Geography, cache_fields, cache_records, pivot_caches
+    from vagled.feeds.jobseekers.parse import Geography, cache_fields, cache_records, pivot_caches
 
     body = _workbook("web-arbetslosa-yrkesomrade")
     z = zipfile.ZipFile(io.BytesIO(body))

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from vagled.feeds.job_ads import SPEC as JOB_ADS
-from vagled.feeds.outlook import SPEC as OUTLOOK
+from vagled.feeds.job_ads.spec import SPEC as JOB_ADS
+from vagled.feeds.occupational_outlook.spec import SPEC as OUTLOOK
 from vagled.pipeline.load import BatchRejected, land_payload, open_batch, publish_batch, stage_batch
 from vagled.pipeline.period import Period
 

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from vagled.feeds import get_feed, scb
+from vagled.feeds import get_feed
+from vagled.feeds.scb_key_figures import parse as scb
 from vagled.sources.http import HttpSource, UpstreamError
 
 pytestmark = pytest.mark.integration
@@ -75,7 +76,7 @@ def test_scb_queries_are_split_below_the_cell_limit_from_config(feedsim_factory,
 def test_kolada_paging_follows_next_url_to_the_end(feedsim_factory, warehouse_conn, monkeypatch):
     import orjson
 
-    import vagled.feeds.key_figures as key_figures
+    import vagled.feeds.kolada_key_figures.parse as key_figures
     from vagled.feedsim.cli import connection_uris
 
     sim = feedsim_factory()
@@ -101,7 +102,7 @@ def test_kolada_paging_follows_next_url_to_the_end(feedsim_factory, warehouse_co
 
 
 def test_a_missing_next_url_page_fails_the_extract(feedsim_factory, warehouse_conn, monkeypatch):
-    import vagled.feeds.key_figures as key_figures
+    import vagled.feeds.kolada_key_figures.parse as key_figures
     from vagled.feedsim.cli import connection_uris
 
     sim = feedsim_factory(faults=["missing_next_page@kolada"])

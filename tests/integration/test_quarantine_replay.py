@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from vagled.feeds.outlook import SPEC as OUTLOOK
+from vagled.feeds.occupational_outlook.spec import SPEC as OUTLOOK
 from vagled.pipeline.load import land_payload, open_batch, publish_batch, stage_batch
 from vagled.pipeline.period import Period
 

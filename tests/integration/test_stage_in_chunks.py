@@ -11,8 +11,8 @@ from dataclasses import replace
 
 import pytest
 
-from vagled.feeds.job_ads import SPEC as JOB_ADS
-from vagled.feeds.job_ads import STAGED_COLUMNS, parse_ads
+from vagled.feeds.job_ads.parse import STAGED_COLUMNS, parse_ads
+from vagled.feeds.job_ads.spec import SPEC as JOB_ADS
 from vagled.pipeline import stage
 from vagled.pipeline.feed import ParseFailure
 from vagled.pipeline.load import land_payload, open_batch, publish_batch, stage_batch

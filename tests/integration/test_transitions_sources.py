@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from vagled.feeds import get_feed, kolada_transitions, scb_transitions
+from vagled.feeds import get_feed
+from vagled.feeds.kolada_transitions import parse as kolada_transitions
+from vagled.feeds.scb_transitions import parse as scb_transitions
 from vagled.pipeline.feed import SourceStructureError
 
 

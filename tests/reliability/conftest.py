@@ -116,6 +116,7 @@ def isolated_warehouse(request: pytest.FixtureRequest, airflow_db) -> Iterator[I
     import psycopg
     from psycopg import sql
 
+    from vagled.monitoring.freshness import sync_freshness_policies
     from vagled.warehouse.migrate import migrate
 
     name = "vagled_" + re.sub(r"[^a-z0-9_]", "_", request.module.__name__.rsplit(".", 1)[-1].lower())[:40]
@@ -124,6 +125,7 @@ def isolated_warehouse(request: pytest.FixtureRequest, airflow_db) -> Iterator[I
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AIRFLOW_CONN_VAGLED_WAREHOUSE", url)
         migrate()
+        sync_freshness_policies()  # as `vagled warehouse migrate` does
         yield IsolatedWarehouse(name, url)
     with psycopg.connect(airflow_db.admin_conninfo(), autocommit=True) as admin:
         admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))

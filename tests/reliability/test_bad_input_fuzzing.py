@@ -196,7 +196,7 @@ def json_mutations(draw, body: bytes, jsonl: bool) -> bytes:
 @st.composite
 def csv_mutations(draw, body: bytes) -> bytes:
     """The CSV with cells, rows and headers gone wrong, in some encoding."""
-    from vagled.feeds.text_tables import decode_text
+    from vagled.feeds.municipal_files.text_tables import decode_text
 
     lines = decode_text(body).splitlines()
     sep = ";" if lines and lines[-1].count(";") >= lines[-1].count(",") else ","

@@ -147,9 +147,7 @@ def test_fault_ends_in_success_or_a_clear_failure_and_the_invariants_hold(
 
 NEVER_CLEARING = [
     pytest.param("truncated", TARGETS[2], "not valid JSON", id="truncated-employment_agency_outlook"),
-    pytest.param(
-        "http_500", TARGETS[2], "HTTP 500", id="http_500-employment_agency_outlook", marks=pytest.mark.slow
-    ),
+    pytest.param("http_500", TARGETS[2], "HTTP 500", id="http_500-employment_agency_outlook", marks=pytest.mark.slow),
     pytest.param("reset", TARGETS[3], "no usable answer", id="reset-reference_taxonomy", marks=pytest.mark.slow),
     pytest.param(
         "wrong_content_type",
@@ -218,7 +216,7 @@ def test_a_real_upstream_fault_fails_its_batch_clearly_or_is_survived(
     sim = feedsim_factory(faults=[spec], scale=0.01)
     point_upstreams_at(sim, monkeypatch)
     if feed == "kolada_key_figures":  # small pages, so that an answer has a next_url to follow
-        import vagled.feeds.key_figures as key_figures
+        import vagled.feeds.kolada_key_figures.parse as key_figures
 
         config = {**key_figures.config(), "kolada": {**key_figures.config()["kolada"], "per_page": 30}}
         monkeypatch.setattr(key_figures, "config", lambda: config)

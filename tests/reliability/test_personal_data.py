@@ -211,7 +211,7 @@ def test_a_number_in_every_string_field_is_never_stored_in_clear(
 def test_a_record_held_for_an_identity_number_is_never_replayed(isolated_warehouse, wh):
     import json
 
-    from vagled.feeds.outlook import SPEC
+    from vagled.feeds.occupational_outlook.spec import SPEC
     from vagled.monitoring.quarantine import ReplayError, replay_batch
     from vagled.pipeline.load import land_payload, open_batch, publish_batch, stage_batch
     from vagled.pipeline.period import Period

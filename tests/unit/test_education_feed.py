@@ -10,8 +10,9 @@ from datetime import UTC, date, datetime
 import pytest
 
 from vagled.config import REFERENCE_DIR
-from vagled.feeds import myh
-from vagled.feeds.education import SPEC, deadline, pace_percent, parse_events, snapshot_date, text
+from vagled.feeds.education_offerings.parse import deadline, pace_percent, parse_events, snapshot_date, text
+from vagled.feeds.education_offerings.spec import SPEC
+from vagled.feeds.myh_programmes import parse as myh
 from vagled.pipeline.feed import ParseFailure, SourceStructureError
 from vagled.pipeline.period import Period
 

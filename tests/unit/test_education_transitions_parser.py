@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from vagled.feeds import education_transitions as et
+from vagled.config import STOCKHOLM
+from vagled.feeds.education_transitions import parse as et
 from vagled.pipeline.feed import ParseFailure, SourceStructureError
 from vagled.pipeline.period import Period
 
@@ -142,7 +142,7 @@ def test_document_urls_resolve_against_the_connection_and_nowhere_else():
 
 
 def test_the_scheduled_run_of_october_loads_the_year_published_that_month_and_years_backfill():
-    tz = ZoneInfo("Europe/Stockholm")
+    tz = STOCKHOLM
     scheduled = Period(datetime(2025, 10, 15, 6, tzinfo=tz), datetime(2026, 10, 15, 6, tzinfo=tz))
     assert et.statistics_years(scheduled, {}) == [2024]
     assert et.statistics_years(None, {"years": "2016-2018"}) == [2016, 2017, 2018]

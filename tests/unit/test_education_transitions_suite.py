@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vagled.feeds import education_transitions
+from vagled.feeds.education_transitions import parse as education_transitions
 from vagled.pipeline.validate import validate_frame
 
 pytestmark = pytest.mark.unit

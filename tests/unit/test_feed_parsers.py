@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from vagled.feeds.job_ads import parse_ads
-from vagled.feeds.jobseekers import Geography, decide, newest_links, parse_workbook
-from vagled.feeds.outlook import parse_outlook
+from vagled.feeds.job_ads.jobtech import parse_backfill_years, stream_windows
+from vagled.feeds.job_ads.parse import parse_ads
+from vagled.feeds.jobseekers.parse import Geography, decide, newest_links, parse_workbook
+from vagled.feeds.occupational_outlook.parse import parse_outlook
 from vagled.pipeline.feed import ParseFailure, SourceStructureError
-from vagled.sources.jobtech import parse_backfill_years, stream_windows
 
 pytestmark = pytest.mark.unit
 
@@ -93,7 +93,7 @@ def test_the_newest_link_of_each_prefix_is_taken_from_the_page():
 
 
 def test_a_month_loads_only_when_every_workbook_shows_it_and_it_is_new():
-    from vagled.feeds.jobseekers import WORKBOOKS
+    from vagled.feeds.jobseekers.parse import WORKBOOKS
 
     same = {p: ("2026-09", f"/download/18.1/1/{p}-2026-09.xlsx") for p in WORKBOOKS}
     assert decide(same, None).status == "ready" and decide(same, None).first_load

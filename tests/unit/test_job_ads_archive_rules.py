@@ -6,9 +6,7 @@ import json
 
 import pytest
 
-from vagled.feeds.job_ads import ad_to_record
-from vagled.feeds.job_ads_extract import area_lines, line_county
-from vagled.sources.jobtech import (
+from vagled.feeds.job_ads.jobtech import (
     ArchiveNotListed,
     ArchivePeriod,
     archive_name,
@@ -16,6 +14,8 @@ from vagled.sources.jobtech import (
     parse_backfill,
     resolve_archives,
 )
+from vagled.feeds.job_ads.land import area_lines, line_county
+from vagled.feeds.job_ads.parse import ad_to_record
 
 pytestmark = pytest.mark.unit
 

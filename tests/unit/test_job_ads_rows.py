@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from vagled.feeds.job_ads import STAGED_COLUMNS, parse_ad_rows, parse_ads
+from vagled.feeds.job_ads.parse import STAGED_COLUMNS, parse_ad_rows, parse_ads
 from vagled.pipeline.feed import ParseFailure, SourceStructureError
 
 pytestmark = pytest.mark.unit

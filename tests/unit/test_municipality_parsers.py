@@ -5,18 +5,20 @@ from __future__ import annotations
 import io
 import json
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from vagled.feeds import key_figures, municipal_komvux, municipal_programmes, scb
-from vagled.feeds.municipal_files import months_ending_in
+from vagled.config import STOCKHOLM
+from vagled.feeds.kolada_key_figures import parse as key_figures
+from vagled.feeds.municipal_files.files import months_ending_in
+from vagled.feeds.municipal_komvux import parse as municipal_komvux
+from vagled.feeds.municipal_programmes import parse as municipal_programmes
+from vagled.feeds.scb_key_figures import parse as scb
 from vagled.pipeline.feed import ParseFailure, SourceStructureError
 from vagled.pipeline.period import Period
 
 pytestmark = pytest.mark.unit
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 PNR = "19811218-9876"  # date and Luhn check digit valid
 
 
@@ -381,7 +383,7 @@ def test_problem_json_is_read_in_words():
 
 
 def test_folder_file_drop_lists_month_folders_only_and_names_a_missing_folder(tmp_path):
-    from vagled.feeds.municipal_files import FolderFileDrop
+    from vagled.feeds.municipal_files.files import FolderFileDrop
     from vagled.sources.http import UpstreamError
 
     (tmp_path / "0380" / "2026-09").mkdir(parents=True)

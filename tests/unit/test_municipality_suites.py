@@ -6,7 +6,9 @@ from datetime import date
 
 import pytest
 
-from vagled.feeds import key_figures, municipal_komvux, municipal_programmes
+from vagled.feeds.kolada_key_figures import parse as key_figures
+from vagled.feeds.municipal_komvux import parse as municipal_komvux
+from vagled.feeds.municipal_programmes import parse as municipal_programmes
 from vagled.pipeline.validate import load_suite, validate_frame
 
 pytestmark = pytest.mark.unit

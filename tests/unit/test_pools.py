@@ -7,8 +7,8 @@ import importlib
 import pytest
 
 from vagled.config import UPSTREAM_CONN_IDS
-from vagled.feeds import FEED_MODULES
-from vagled.pools import FEED_UPSTREAM, UPSTREAM_POOLS, per_task_calls, pool_for_feed, upstream_pool
+from vagled.feeds import FEEDS
+from vagled.pools import UPSTREAM_POOLS, feed_upstream, per_task_calls, pool_for_feed, upstream_pool
 
 pytestmark = pytest.mark.unit
 
@@ -23,8 +23,8 @@ def test_one_pool_per_upstream_a_task_calls():
 
 
 def test_every_feed_is_tied_to_the_connection_its_module_calls():
-    from vagled.feeds import municipal_files
-    from vagled.sources import jobtech
+    from vagled.feeds.job_ads import jobtech
+    from vagled.feeds.municipal_files import files as municipal_files
 
     # where a feed module takes its connection from another module
     elsewhere = {
@@ -32,9 +32,9 @@ def test_every_feed_is_tied_to_the_connection_its_module_calls():
         "municipal_komvux": municipal_files.CONN_ID,
         "municipal_programmes": municipal_files.CONN_ID,
     }
-    assert set(FEED_UPSTREAM) == set(FEED_MODULES)
-    for feed, conn_id in FEED_UPSTREAM.items():
-        declared = elsewhere.get(feed) or importlib.import_module(FEED_MODULES[feed]).CONN_ID
+    for feed in FEEDS:
+        conn_id = feed_upstream(feed)
+        declared = elsewhere.get(feed) or importlib.import_module(f"vagled.feeds.{feed}.parse").CONN_ID
         assert conn_id == declared, feed
         assert pool_for_feed(feed) == f"upstream_{conn_id}"
 

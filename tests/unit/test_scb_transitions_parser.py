@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from vagled.feeds import scb_transitions
+from vagled.feeds.scb_transitions import parse as scb_transitions
 from vagled.pipeline.feed import ParseFailure, SourceStructureError
 
 
@@ -115,11 +115,11 @@ def test_a_code_the_table_lacks_fails_naming_what_the_table_offers():
 
 def test_the_years_a_scheduled_run_loads_are_those_published_in_its_period():
     from datetime import datetime
-    from zoneinfo import ZoneInfo
 
+    from vagled.config import STOCKHOLM
     from vagled.pipeline.period import Period
 
-    tz = ZoneInfo("Europe/Stockholm")
+    tz = STOCKHOLM
     october = Period(datetime(2025, 10, 15, 6, tzinfo=tz), datetime(2026, 10, 15, 6, tzinfo=tz))
     assert scb_transitions.statistics_years(october, {}) == [2025]  # published April 2026
     assert scb_transitions.statistics_years(None, {"years": "2022-2024"}) == [2022, 2023, 2024]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vagled.feeds import scb_transitions
+from vagled.feeds.scb_transitions import parse as scb_transitions
 from vagled.pipeline.validate import validate_frame
 
 pytestmark = pytest.mark.unit

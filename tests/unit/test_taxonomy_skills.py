@@ -7,7 +7,8 @@ import json
 import orjson
 import pytest
 
-from vagled.feeds.taxonomy_skills import SPEC, parse_skills, skills_query
+from vagled.feeds.taxonomy_skills.parse import parse_skills, skills_query
+from vagled.feeds.taxonomy_skills.spec import SPEC
 from vagled.pipeline.feed import ParseFailure, SourceStructureError
 
 pytestmark = pytest.mark.unit

@@ -34,9 +34,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from airflow.sdk import BaseNotifier
+
+from vagled.config import STOCKHOLM
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ KIND_TITLES = {
 }
 
 # Times in alerts are shown in the area's time zone, as the DAGs' schedules are.
-LOCAL_TZ = ZoneInfo("Europe/Stockholm")
+LOCAL_TZ = STOCKHOLM
 
 # An alert lists at most this many batches (a run of a feed loaded per municipality has 104).
 MAX_BATCHES = 20

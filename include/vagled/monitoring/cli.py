@@ -36,10 +36,10 @@ def add_quarantine_commands(commands: Any) -> None:
 
 
 def _connect():
-    from vagled.cli import _with_warehouse_connection
     from vagled.warehouse.db import connect
+    from vagled.warehouse.embedded import use_embedded_warehouse_by_default
 
-    _with_warehouse_connection()
+    use_embedded_warehouse_by_default()
     return connect(autocommit=True)
 
 

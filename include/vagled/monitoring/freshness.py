@@ -1,7 +1,8 @@
 """Feed freshness: how old each feed's data may be, how old it is, and alerts when it is too old.
 
-The declaration is include/reference/feed_freshness.toml (one ``[feeds.<feed>]`` table per feed:
-``dag_id``, ``max_age``, ``per_county``). It is loaded into audit.feed_freshness_policy, from
+Each feed declares its policy on its spec (``FeedSpec.freshness``: ``dag_id``, ``max_age``,
+``per_county``); include/reference/feed_freshness.toml holds what is not a feed's (how often a
+feed still stale is alerted on again). The policies are loaded into audit.feed_freshness_policy, from
 where ``mart.feed_freshness_at(as_of)`` computes every feed's status (``fresh``, ``stale``,
 ``never_loaded``) and ``mart.feed_freshness`` shows it as of now.
 
@@ -18,13 +19,14 @@ from __future__ import annotations
 import logging
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from vagled.config import REFERENCE_DIR
+from vagled.config import REFERENCE_DIR, WAREHOUSE_CONN_ID
+from vagled.pipeline.feed import FeedSpec
 from vagled.sql import load_sql
 
 log = logging.getLogger(__name__)
@@ -87,28 +89,40 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(hours=n) if match["unit"] == "h" else timedelta(days=n)
 
 
-def load_config(path: Path = FRESHNESS_CONFIG) -> FreshnessConfig:
-    """Read the freshness declaration.
+def policy_of(spec: FeedSpec) -> FreshnessPolicy:
+    """The freshness policy a feed's spec declares.
 
     Raises:
-        ValueError: a feed lacks ``dag_id`` or ``max_age``, or a value is malformed.
+        ValueError: the spec declares none, lacks ``dag_id`` or ``max_age``, or a value is malformed.
     """
+    declared = spec.freshness
+    if declared is None:
+        raise ValueError(f"feed {spec.name!r} declares no freshness on its spec")
+    missing = [key for key in ("dag_id", "max_age") if not getattr(declared, key)]
+    if missing:
+        raise ValueError(f"feed {spec.name!r} lacks {', '.join(missing)} in its freshness")
+    return FreshnessPolicy(
+        feed=spec.name,
+        dag_id=declared.dag_id,
+        max_age=parse_duration(declared.max_age),
+        per_county=declared.per_county,
+        description=declared.description,
+    )
+
+
+def load_config(path: Path = FRESHNESS_CONFIG, specs: Iterable[FeedSpec] | None = None) -> FreshnessConfig:
+    """Every feed's policy (from the specs, default all feeds) and the alerting settings (from ``path``).
+
+    Raises:
+        ValueError: a spec's policy is missing or malformed, or the file holds unknown keys.
+    """
+    from vagled.feeds import all_feeds
+
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    policies: dict[str, FreshnessPolicy] = {}
-    for feed, entry in (data.get("feeds") or {}).items():
-        missing = [key for key in ("dag_id", "max_age") if not entry.get(key)]
-        if missing:
-            raise ValueError(f"{path.name}: feed {feed!r} lacks {', '.join(missing)}")
-        unknown = set(entry) - {"dag_id", "max_age", "per_county", "description"}
-        if unknown:
-            raise ValueError(f"{path.name}: feed {feed!r} has unknown keys {sorted(unknown)}")
-        policies[feed] = FreshnessPolicy(
-            feed=feed,
-            dag_id=str(entry["dag_id"]),
-            max_age=parse_duration(entry["max_age"]),
-            per_county=bool(entry.get("per_county", False)),
-            description=str(entry.get("description", "")),
-        )
+    unknown = set(data) - {"freshness"}
+    if unknown:
+        raise ValueError(f"{path.name}: unknown tables {sorted(unknown)}; a feed's policy is declared on its spec")
+    policies = {spec.name: policy_of(spec) for spec in (all_feeds() if specs is None else specs)}
     realert_after = parse_duration((data.get("freshness") or {}).get("realert_after", "24h"))
     return FreshnessConfig(policies=policies, realert_after=realert_after)
 
@@ -133,6 +147,14 @@ def sync_policies(conn, config: FreshnessConfig | None = None) -> int:
             load_sql("monitoring/delete_feed_freshness_policy_absent"), {"feeds": sorted(config.policies)}
         ).rowcount
     return changed
+
+
+def sync_freshness_policies(conn_id: str = WAREHOUSE_CONN_ID) -> int:
+    """Sync every feed's policy into the warehouse over a connection of its own; return rows changed."""
+    from vagled.warehouse.db import connect
+
+    with connect(conn_id, autocommit=True) as conn:
+        return sync_policies(conn)
 
 
 def feed_freshness(conn, as_of: datetime) -> list[FeedFreshness]:
@@ -162,7 +184,7 @@ def check_freshness(
     Args:
         conn: an autocommit connection to the warehouse.
         as_of: the moment checked (the run's data interval end).
-        config: the declaration (default: include/reference/feed_freshness.toml).
+        config: the policies and alerting settings (default: :func:`load_config`).
         send: delivers an Alert (default: vagled.monitoring.alerts.dispatch).
 
     Returns:

@@ -46,6 +46,25 @@ RowParser = Callable[[bytes, str], Iterator[tuple | dict[str, Any] | ParseFailur
 Lander = Callable[[Any, int, Any, Mapping[str, Any]], dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class Freshness:
+    """How old a feed's data may be before it counts as stale (vagled.monitoring.freshness).
+
+    Attributes:
+        dag_id: the DAG that loads the feed (the Data health page links to it).
+        max_age: the time since the last successful batch after which the feed is stale, as
+            ``"<n>h"`` or ``"<n>d"``: the feed's cadence plus the slack its upstream needs.
+        per_county: the feed is loaded per municipality (audit.load_batch.partition_key); it is
+            also shown per county, a county as fresh as its stalest municipality.
+        description: one line for the Data health page.
+    """
+
+    dag_id: str
+    max_age: str
+    per_county: bool = False
+    description: str = ""
+
+
 def always(params: Mapping[str, Any]) -> bool:
     """A run always covers a period (the default of FeedSpec.period_required)."""
     return True
@@ -65,7 +84,10 @@ class FeedSpec:
         parse: the parser of one landed payload.
         parse_rows: a faster parser of the same payloads (see RowParser); when set, staging uses
             it instead of ``parse`` and must get the same records from it.
-        asset_uri: the Asset the publish task emits.
+        asset_uri: the Asset the publish task emits (vagled.assets names them).
+        pool: the Airflow connection of the upstream the extract task calls; the task runs in that
+            upstream's pool (vagled.pools).
+        freshness: how old the feed's data may be (vagled.monitoring.freshness).
         max_quarantine_share: above this share of quarantined records the batch is rejected whole.
         in_area: a record filter for national sources; records outside count as out_of_area.
         suite_parameters: values the suite needs at run time (reference code lists), read from core.
@@ -95,6 +117,8 @@ class FeedSpec:
     publish_sql: str
     parse: Parser
     asset_uri: str
+    pool: str = ""
+    freshness: Freshness | None = None
     max_quarantine_share: float = 0.2
     parse_rows: RowParser | None = None
     in_area: Callable[[dict[str, Any]], bool] | None = None

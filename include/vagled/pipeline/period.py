@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from vagled.config import STOCKHOLM
+
 
 class PeriodError(ValueError):
     """A run has neither a data interval nor period params."""
@@ -32,10 +34,8 @@ def _parse(value: Any, name: str) -> datetime:
         except ValueError as exc:
             raise PeriodError(f"param {name}={value!r} is not an ISO 8601 date or timestamp") from exc
     if parsed.tzinfo is None:
-        from zoneinfo import ZoneInfo
-
         # Dates without an offset are Swedish local time, as upstream documents them.
-        parsed = parsed.replace(tzinfo=ZoneInfo("Europe/Stockholm"))
+        parsed = parsed.replace(tzinfo=STOCKHOLM)
     return parsed
 
 

@@ -13,15 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from html import escape
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from vagled.config import area_county_codes, vagled_home
+from vagled.config import STOCKHOLM, area_county_codes, vagled_home
 from vagled.report import charts
 from vagled.sql import load_sql
 
 log = logging.getLogger(__name__)
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 TOP_OCCUPATIONS = 10
 MONTHS_SV = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 GAP_OCCUPATIONS = 15

@@ -18,6 +18,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from vagled.pipeline.feed import SourceStructureError
 
+# The Airflow connection of Kolada's API, read by both Kolada feeds.
+CONN_ID = "kolada"
+
 API_VERSION = "v3"
 MAX_IDS = 25
 MAX_PER_PAGE = 5000

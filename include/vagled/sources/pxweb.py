@@ -22,6 +22,9 @@ from typing import Any
 from vagled.pipeline.feed import SourceStructureError
 from vagled.sources.http import UpstreamError
 
+# The Airflow connection of SCB's PxWebApi 2.0, read by both SCB feeds.
+CONN_ID = "scb_pxweb"
+
 log = logging.getLogger(__name__)
 
 # Paths below the connection's host (statistikdatabasen.scb.se).

@@ -250,3 +250,12 @@ def embedded_environment(home: Path | None = None) -> dict[str, str]:
     if not warehouse.state_file.exists():
         return {}
     return {"AIRFLOW_CONN_VAGLED_WAREHOUSE": warehouse.url()}
+
+
+def use_embedded_warehouse_by_default() -> None:
+    """Point AIRFLOW_CONN_VAGLED_WAREHOUSE at the embedded server unless it is set already."""
+    for key, value in embedded_environment().items():
+        os.environ.setdefault(key, value)
+    if not os.environ.get("AIRFLOW_CONN_VAGLED_WAREHOUSE"):
+        # A connection from Airflow's metadata database or a secrets backend still works.
+        log.info("AIRFLOW_CONN_VAGLED_WAREHOUSE is not set: reading connection vagled_warehouse from Airflow")

@@ -3,7 +3,8 @@
 Each file runs in its own transaction and is recorded in audit.schema_version with its checksum;
 applying twice is a no-op, and an applied file that was edited afterwards is an error (write a
 new migration instead). After the files, the idempotent steps that depend on configuration run:
-one read role per county of the area, grants, the reference data and the feeds' freshness policy.
+one read role per county of the area, grants and the reference data. The feeds' freshness policies
+(declared on their specs) are synced by ``vagled warehouse migrate`` through vagled.monitoring.freshness.
 """
 
 from __future__ import annotations
@@ -50,7 +51,6 @@ class MigrationReport:
     already_applied: list[str] = field(default_factory=list)
     county_roles: list[str] = field(default_factory=list)
     reference_rows: dict[str, int] = field(default_factory=dict)
-    freshness_policies_changed: int = 0
 
 
 def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
@@ -98,10 +98,6 @@ def migrate(
                 from vagled.warehouse.reference import load_reference_data
 
                 report.reference_rows = load_reference_data(conn)
-            from vagled.monitoring.freshness import sync_policies
-
-            # How old each feed may be is configuration (include/reference/feed_freshness.toml).
-            report.freshness_policies_changed = sync_policies(conn)
             with conn.transaction():
                 conn.execute(load_sql("roles/grant_analyst_read"))
         finally:

@@ -1,0 +1,1 @@
+"""The education_offerings feed: its spec (spec.py) and its parser and lander (parse.py)."""

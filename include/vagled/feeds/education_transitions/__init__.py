@@ -1,0 +1,1 @@
+"""The education_transitions feed: its spec (spec.py) and its parser and lander (parse.py)."""

@@ -1,0 +1,1 @@
+"""The jobseekers feed: its spec (spec.py) and its parser and lander (parse.py)."""

@@ -1,0 +1,1 @@
+"""The kolada_transitions feed: its spec (spec.py) and its parser and lander (parse.py)."""

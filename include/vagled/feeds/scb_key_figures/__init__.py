@@ -1,0 +1,1 @@
+"""The scb_key_figures feed: its spec (spec.py) and its parser and lander (parse.py)."""
