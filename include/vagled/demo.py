@@ -197,9 +197,9 @@ def run_demo(args: argparse.Namespace) -> int:
     times = StepTimes()
     with times.step("imports (warehouse, migrations)"):
         from vagled.airflow_env import apply_airflow_environment
+        from vagled.monitoring.freshness import sync_freshness_policies
         from vagled.warehouse.embedded import EmbeddedWarehouse
         from vagled.warehouse.migrate import migrate
-        from vagled.monitoring.freshness import sync_freshness_policies
 
     home = vagled_home()
     log_dir = home / "logs" / "demo"
