@@ -82,13 +82,14 @@ def test_forked_and_in_place_validation_stage_the_same(warehouse_conn, monkeypat
     batch_id = _batch_of(warehouse_conn, "test-chunks", [body] * 3)
 
     # Line by line: every payload of 121 lines is a chunk, parsed and validated by a worker (forked).
+    monkeypatch.setattr(stage, "FORK_MIN_BYTES", 0)  # the forked strategy, whatever the batch's size
     monkeypatch.setenv("VAGLED_STAGE_WORKERS", "2")
     with caplog.at_level("INFO", logger="vagled.pipeline.load"):
         forked = stage_batch(warehouse_conn, JOB_ADS, batch_id, chunk_rows=40)
     assert "in 2 worker processes" in caplog.text
     forked_contents = _contents(warehouse_conn, batch_id)
 
-    # Record by record, all in this process.
+    # The in-process strategy: the same lines parsed and validated in this process.
     monkeypatch.setenv("VAGLED_NO_FORK", "1")
     in_place = stage_batch(warehouse_conn, JOB_ADS, batch_id, chunk_rows=1000)
     assert replace(forked, validation_s=0) == replace(in_place, validation_s=0)
@@ -123,6 +124,7 @@ def test_blank_lines_leave_gaps_in_the_numbers_and_nothing_else(warehouse_conn, 
     ads = [json.dumps(_ad(n)) for n in range(30)]
     body = ("\n".join(ads[:10]) + "\n\n   \n" + "\n".join(ads[10:]) + "\n").encode()
     batch_id = _batch_of(warehouse_conn, "test-blank-lines", [body] * 2)
+    monkeypatch.setattr(stage, "FORK_MIN_BYTES", 0)
     monkeypatch.setenv("VAGLED_STAGE_WORKERS", "2")
     staged = stage_batch(warehouse_conn, JOB_ADS, batch_id, chunk_rows=10)
     assert (staged.received, staged.quarantined) == (60, 0)
@@ -156,6 +158,7 @@ def test_checks_before_staging_and_refused_values_are_the_same_in_workers_and_in
     def staged_once(*, workers: bool) -> tuple:
         batch_id = _batch_of(warehouse_conn, f"test-checks-{workers}", [body])
         if workers:
+            monkeypatch.setattr(stage, "FORK_MIN_BYTES", 0)
             monkeypatch.setenv("VAGLED_STAGE_WORKERS", "2")
             monkeypatch.delenv("VAGLED_NO_FORK", raising=False)
         else:
