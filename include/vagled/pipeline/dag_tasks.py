@@ -1,5 +1,9 @@
 """The load path as Airflow tasks: ``extract_<x> >> stage_<x> >> publish_<x>``, the same in every DAG.
 
+After publish, ``data_docs_<x>`` (a teardown task: it runs whether publish succeeded or rejected
+the batch, and its outcome never decides the run's) renders the batch's Data Docs, a cost kept off
+the path of the batch.
+
 Cheap to import (only ``airflow.sdk``): the feed's own code is imported inside the tasks, at run
 time, so DAG files stay fast to parse. Each task's docstring is its doc in the Airflow UI (what it
 does, reads and writes, how to rerun it); each task alerts with its feed named when it fails, and
@@ -10,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow.sdk import Asset, get_current_context, task
+from airflow.sdk import Asset, get_current_context, task, teardown
 
 from vagled.monitoring.alerts import AlertNotifier
 from vagled.pools import pool_for_feed
@@ -92,8 +96,23 @@ def load_path(feed: str, *, asset_uri: str, name: str | None = None, run_params:
 
         return tasks.publish(feed, extracted["batch_id"], watermark=extracted.get("watermark"))
 
+    @teardown(task_id=f"data_docs_{name}", **_alerts((feed,)))
+    def data_docs(extracted: dict[str, Any]) -> dict[str, Any]:
+        """Render the batch's validation result in the GX Data Docs site, after publish.
+
+        - **Reads:** audit.validation_result and quarantine.record of the batch.
+        - **Writes:** the GX Data Docs site under `$VAGLED_HOME/gx` (a view: audit.validation_result
+          is the record of truth). Never fails a load; a batch whose stage never committed has none.
+        - **Rerun:** clear this task alone to render the batch's page again.
+        """
+        from vagled.pipeline import tasks
+
+        return tasks.data_docs(feed, extracted["batch_id"])
+
     extracted = extract(run_params) if run_params is not None else extract()
-    return publish(extracted, stage(extracted))
+    published = publish(extracted, stage(extracted))
+    published >> data_docs(extracted)
+    return published
 
 
 def load_path_per_partition(
