@@ -63,7 +63,8 @@ def _core_rows(conn, code: str, omgang: str) -> int:
 
 
 def test_replay_loads_records_that_pass_after_a_reference_fix(warehouse_conn, retired_code):
-    from vagled.monitoring.quarantine import ReplayError, list_open, replay_batch, show_batch
+    from vagled.monitoring.quarantine import list_open, show_batch
+    from vagled.pipeline.replay import ReplayError, replay_batch
 
     batch_id = _load(warehouse_conn, _file("2024-1", bad_category_in="8332"), 2)
     received, loaded, quarantined, status = warehouse_conn.execute(
@@ -121,7 +122,7 @@ def test_replay_loads_records_that_pass_after_a_reference_fix(warehouse_conn, re
 
 
 def test_replay_refuses_what_it_must_not_do(warehouse_conn):
-    from vagled.monitoring.quarantine import ReplayError, replay_batch
+    from vagled.pipeline.replay import ReplayError, replay_batch
 
     with pytest.raises(ReplayError, match="does not exist"):
         replay_batch(warehouse_conn, 987654321)
