@@ -270,11 +270,14 @@ def as_staged(conn, spec: FeedSpec, records: list[tuple[int, dict[str, Any]]]) -
                         "detail": masked_text(str(exc))[:500],
                     }
                     items.append((no, Held(spec.key_of(record), [reason], record)))
+        originals = dict(group)
         for no, *values in rows:
             checked, problems = check_record(dict(zip(spec.columns, values, strict=True)), spec.columns)
             if problems:
                 items.append((no, Held(spec.key_of(checked), problems, checked)))
             else:
-                items.append((no, LooseRow(tuple(map(checked.get, spec.columns)), checked)))
+                # Staged and validated typed; quarantined again, the record keeps the copy its load's
+                # stage gave it (its times as the parser wrote them, not in the session's zone).
+                items.append((no, LooseRow(tuple(map(checked.get, spec.columns)), originals[no])))
     items.sort(key=lambda item: item[0])
     return items
