@@ -71,7 +71,7 @@ def load_path(feed: str, *, asset_uri: str, name: str | None = None, run_params:
         - **Reads:** raw.landed_payload of the batch; the suite `expectations/<suite>.json` and the
           reference codes it checks against (core dimensions).
         - **Writes:** staging.<feed table>, quarantine.record (each failing row with every failed
-          expectation), audit.load_batch counts, audit.validation_result, the GX Data Docs site.
+          expectation), audit.load_batch counts, audit.validation_result (Data Docs come after publish).
         - **Fails without retry** when the source's structure changed (batch `rejected`).
         - **Rerun:** clearing it restages the batch from raw (what an earlier try staged is removed first).
         """
@@ -170,8 +170,8 @@ def load_path_per_partition(
 
             - **Reads:** raw.landed_payload of the part's batches, the feeds' suites.
             - **Writes:** staging tables, quarantine.record, audit.load_batch counts,
-              audit.validation_result, the GX Data Docs site. A file whose structure is wrong
-              rejects its own batch only.
+              audit.validation_result (Data Docs are rendered by publish, after it). A file whose
+              structure is wrong rejects its own batch only.
             - **Rerun:** clearing it restages the part's batches from raw.
             """
             from vagled.pipeline import tasks
@@ -183,7 +183,8 @@ def load_path_per_partition(
             """Merge this part's staged batches into core, each in one transaction; emit the Assets.
 
             - **Reads:** the part's staged rows and quarantine.record.
-            - **Writes:** the feeds' core tables, audit.load_batch (`succeeded` or `rejected`).
+            - **Writes:** the feeds' core tables, audit.load_batch (`succeeded` or `rejected`), then
+              each batch's GX Data Docs page.
             - **Fails without retry** when any of the part's batches was rejected (a data-quality
               alert names it); quarantined rows in a published batch also raise one.
             - **Rerun:** clear the part's mapped tasks, or replay fixed quarantined rows with
