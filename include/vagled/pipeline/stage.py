@@ -49,12 +49,13 @@ from vagled.sql import load_sql
 log = logging.getLogger(__name__)
 
 # The crossover of the two strategies (Stager): a batch of fewer landed bytes is staged in-process,
-# a larger one with forked workers. Measured on the 2-core development machine (shared, loaded)
-# with job-ad JSONL of about 4.9 KB an ad, stage time median of 3, in-process / forked: 500 ads
-# (2.5 MB) 1.7 / 2.3 s, 2 000 (10 MB) 4.2 / 4.9 s, 5 000 (25 MB) 3.9 / 5.3 s, 10 000 (50 MB)
-# 6.9 / 7.9 s, 20 000 (99 MB) 16.6 / 11.8 s. Workers only pay off once a batch fills more than
-# their first chunk (10 000 lines), so the crossover lies between 50 and 99 MB.
-FORK_MIN_BYTES = 64_000_000
+# a larger one with forked workers. Measured on the 2-core development machine with job-ad JSONL
+# of about 4.9 KB an ad, stage time (median), in-process / forked. Quiet machine: 5 000 ads
+# (25 MB) 0.62 / 0.61 s, 10 000 (50 MB) 1.33 / 0.89 s, 20 000 (99 MB) 1.87 / 1.24 s. Loaded by
+# other work: 500 (2.5 MB) 1.7 / 2.3 s, 5 000 3.9 / 5.3 s, 10 000 6.9 / 7.9 s, 20 000 16.6 / 11.8 s.
+# Workers pay off once a batch fills more than their first chunk (10 000 lines): between 25 and
+# 50 MB quiet, later when the cores are busy.
+FORK_MIN_BYTES = 32_000_000
 # In the forked strategy, a record-by-record chunk this large is validated in a forked child while
 # this process parses the next; a smaller one is validated in place (a fork would cost more).
 FORK_MIN_ROWS = 10_000
