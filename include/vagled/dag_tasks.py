@@ -1,5 +1,9 @@
 """The load path as Airflow tasks: ``extract_<x> >> stage_<x> >> publish_<x>``, the same in every DAG.
 
+After publish, ``data_docs_<x>`` (a teardown task: it runs whether publish succeeded or rejected
+the batch, and its outcome never decides the run's) renders the batch's Data Docs, a cost kept off
+the path of the batch.
+
 Cheap to import: a DAG file passes only a feed's name; its pool and Asset are read from the feed's
 spec (vagled.feeds.<feed>.spec, cheap modules only), and the load path itself is imported inside
 the tasks, at run time, so DAG files stay fast to parse. Each task's docstring is its doc in the Airflow UI (what it
@@ -72,7 +76,7 @@ def load_path(feed: str, *, name: str | None = None, run_params: Any = None) -> 
         - **Reads:** raw.landed_payload of the batch; the suite `expectations/<suite>.json` and the
           reference codes it checks against (core dimensions).
         - **Writes:** staging.<feed table>, quarantine.record (each failing row with every failed
-          expectation), audit.load_batch counts, audit.validation_result, the GX Data Docs site.
+          expectation), audit.load_batch counts, audit.validation_result (Data Docs come after publish).
         - **Fails without retry** when the source's structure changed (batch `rejected`).
         - **Rerun:** clearing it restages the batch from raw (what an earlier try staged is removed first).
         """
@@ -97,8 +101,26 @@ def load_path(feed: str, *, name: str | None = None, run_params: Any = None) -> 
 
         return tasks.publish(feed, extracted["batch_id"], watermark=extracted.get("watermark"))
 
+    @task(task_id=f"data_docs_{name}", **_alerts((feed,)))
+    def data_docs(extracted: dict[str, Any]) -> dict[str, Any]:
+        """Render the batch's validation result in the GX Data Docs site, after publish.
+
+        - **Reads:** audit.validation_result and quarantine.record of the batch.
+        - **Writes:** the GX Data Docs site under `$VAGLED_HOME/gx` (a view: audit.validation_result
+          is the record of truth). Never fails a load; a batch whose stage never committed has none.
+        - **Rerun:** clear this task alone to render the batch's page again.
+        """
+        from vagled.pipeline import tasks
+
+        return tasks.data_docs(feed, extracted["batch_id"])
+
     extracted = extract(run_params) if run_params is not None else extract()
-    return publish(extracted, stage(extracted))
+    published = publish(extracted, stage(extracted))
+    docs = data_docs(extracted)
+    published >> docs
+    # A teardown: it runs after publish succeeded or failed, and its outcome never decides the run's.
+    docs.as_teardown()
+    return published
 
 
 def load_path_per_partition(
@@ -153,8 +175,8 @@ def load_path_per_partition(
 
             - **Reads:** raw.landed_payload of the part's batches, the feeds' suites.
             - **Writes:** staging tables, quarantine.record, audit.load_batch counts,
-              audit.validation_result, the GX Data Docs site. A file whose structure is wrong
-              rejects its own batch only.
+              audit.validation_result (Data Docs are rendered by publish, after it). A file whose
+              structure is wrong rejects its own batch only.
             - **Rerun:** clearing it restages the part's batches from raw.
             """
             from vagled.pipeline import tasks
@@ -166,7 +188,8 @@ def load_path_per_partition(
             """Merge this part's staged batches into core, each in one transaction; emit the Assets.
 
             - **Reads:** the part's staged rows and quarantine.record.
-            - **Writes:** the feeds' core tables, audit.load_batch (`succeeded` or `rejected`).
+            - **Writes:** the feeds' core tables, audit.load_batch (`succeeded` or `rejected`), then
+              each batch's GX Data Docs page.
             - **Fails without retry** when any of the part's batches was rejected (a data-quality
               alert names it); quarantined rows in a published batch also raise one.
             - **Rerun:** clear the part's mapped tasks, or replay fixed quarantined rows with

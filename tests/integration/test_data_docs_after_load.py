@@ -1,4 +1,4 @@
-"""Staging a batch on the real warehouse leaves its validation result in Data Docs as well as in audit."""
+"""A batch staged and published on the real warehouse gets its validation result in Data Docs as well as in audit."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from vagled.feeds.job_ads.spec import SPEC as JOB_ADS
-from vagled.pipeline.data_docs import data_docs_index, gx_root
-from vagled.pipeline.load import land_payload, open_batch, stage_batch
+from vagled.pipeline.data_docs import data_docs_index, gx_root, record_batch_docs
+from vagled.pipeline.load import BatchRejected, land_payload, open_batch, publish_batch, stage_batch
 from vagled.pipeline.period import Period
 
 pytestmark = pytest.mark.integration
@@ -48,8 +48,14 @@ def test_staged_batch_is_in_data_docs(warehouse_conn):
         body=json.dumps(ads).encode(),
         content_type="application/json",
     )
+    stored_before = set((gx_root() / "uncommitted" / "validations").rglob(f"batch-{batch_id}.json"))
     staged = stage_batch(warehouse_conn, JOB_ADS, batch_id)
     assert (staged.received, staged.quarantined) == (3, 1)
+    # Stage renders no Data Docs (a fixed cost kept off the batch's path): they come after publish.
+    assert set((gx_root() / "uncommitted" / "validations").rglob(f"batch-{batch_id}.json")) == stored_before == set()
+    with pytest.raises(BatchRejected):  # 1 of 3 is above the threshold: docs follow a rejection too
+        publish_batch(warehouse_conn, JOB_ADS, batch_id)
+    assert record_batch_docs(warehouse_conn, feed=JOB_ADS.name, suite_name=JOB_ADS.suite, batch_id=batch_id)
 
     index = data_docs_index()
     assert index.is_file() and JOB_ADS.suite in index.read_text(encoding="utf-8")

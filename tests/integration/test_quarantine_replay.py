@@ -63,7 +63,8 @@ def _core_rows(conn, code: str, omgang: str) -> int:
 
 
 def test_replay_loads_records_that_pass_after_a_reference_fix(warehouse_conn, retired_code):
-    from vagled.monitoring.quarantine import ReplayError, list_open, replay_batch, show_batch
+    from vagled.monitoring.quarantine import list_open, show_batch
+    from vagled.pipeline.replay import ReplayError, replay_batch
 
     batch_id = _load(warehouse_conn, _file("2024-1", bad_category_in="8332"), 2)
     received, loaded, quarantined, status = warehouse_conn.execute(
@@ -121,7 +122,7 @@ def test_replay_loads_records_that_pass_after_a_reference_fix(warehouse_conn, re
 
 
 def test_replay_refuses_what_it_must_not_do(warehouse_conn):
-    from vagled.monitoring.quarantine import ReplayError, replay_batch
+    from vagled.pipeline.replay import ReplayError, replay_batch
 
     with pytest.raises(ReplayError, match="does not exist"):
         replay_batch(warehouse_conn, 987654321)
@@ -159,3 +160,49 @@ def test_cli_lists_shows_and_replays(warehouse_conn, retired_code, capsys):
     assert _core_rows(warehouse_conn, RETIRED, "2024-2") == 2
     assert main(["quarantine", "replay", str(batch_id)]) == 2
     assert "no quarantined record left" in capsys.readouterr().err
+
+
+def test_a_replayed_record_is_staged_by_the_stager_as_a_load_stages_it(warehouse_conn, monkeypatch):
+    """Replay is an ordinary batch through the Stager: a record that still fails lands in quarantine
+    with the same reasons and the same copy as the load's stage gave it."""
+    from test_stage_in_chunks import _ad
+
+    from vagled.feeds.job_ads import SPEC as JOB_ADS
+    from vagled.pipeline import stage
+    from vagled.pipeline.replay import replay_batch
+
+    ads = [_ad(n) for n in range(20)]
+    ads[6] = _ad(6, occupation_group={"legacy_ams_taxonomy_id": "9999"})  # an unknown code: fails the suite
+    body = ("\n".join(json.dumps(ad) for ad in ads) + "\n").encode()
+    batch_id = open_batch(warehouse_conn, JOB_ADS, None, "test-replay-stager")
+    land_payload(
+        warehouse_conn, batch_id, "job_ads", 0, source_url="test://", body=body, content_type="application/x-ndjson"
+    )
+    stage_batch(warehouse_conn, JOB_ADS, batch_id)
+    publish_batch(warehouse_conn, JOB_ADS, batch_id)
+
+    staged_by = []
+    stage_records = stage.Stager.stage_records
+
+    def spy(self, records):
+        staged_by.append((self.batch_id, len(records)))
+        return stage_records(self, records)
+
+    monkeypatch.setattr(stage.Stager, "stage_records", spy)
+    result = replay_batch(warehouse_conn, batch_id, replayed_by="test", note="no fix yet")
+    assert staged_by == [(result.replay_batch_id, 1)]
+    assert (result.records_replayed, result.loaded, result.still_quarantined) == (1, 0, 1)
+
+    def quarantined(batch: int) -> list:
+        return warehouse_conn.execute(
+            "select record_no, natural_key, reasons, record from quarantine.record where batch_id = %s", (batch,)
+        ).fetchall()
+
+    [(no, key, reasons, record)], [source] = quarantined(result.replay_batch_id), quarantined(batch_id)
+    assert (no, key, reasons) == source[:3]
+    assert {c: v for c, v in record.items() if v != source[3].get(c)} == {}
+    assert quarantined(batch_id)[0][2][0]["column"] == "ssyk4"
+    summary = warehouse_conn.execute(
+        "select summary from audit.validation_result where batch_id = %s", (result.replay_batch_id,)
+    ).fetchone()[0]
+    assert summary["replay_of_batch_id"] == batch_id

@@ -82,13 +82,14 @@ def test_forked_and_in_place_validation_stage_the_same(warehouse_conn, monkeypat
     batch_id = _batch_of(warehouse_conn, "test-chunks", [body] * 3)
 
     # Line by line: every payload of 121 lines is a chunk, parsed and validated by a worker (forked).
+    monkeypatch.setattr(stage, "FORK_MIN_BYTES", 0)  # the forked strategy, whatever the batch's size
     monkeypatch.setenv("VAGLED_STAGE_WORKERS", "2")
     with caplog.at_level("INFO", logger="vagled.pipeline.load"):
         forked = stage_batch(warehouse_conn, JOB_ADS, batch_id, chunk_rows=40)
     assert "in 2 worker processes" in caplog.text
     forked_contents = _contents(warehouse_conn, batch_id)
 
-    # Record by record, all in this process.
+    # The in-process strategy: the same lines parsed and validated in this process.
     monkeypatch.setenv("VAGLED_NO_FORK", "1")
     in_place = stage_batch(warehouse_conn, JOB_ADS, batch_id, chunk_rows=1000)
     assert replace(forked, validation_s=0) == replace(in_place, validation_s=0)
@@ -123,6 +124,7 @@ def test_blank_lines_leave_gaps_in_the_numbers_and_nothing_else(warehouse_conn, 
     ads = [json.dumps(_ad(n)) for n in range(30)]
     body = ("\n".join(ads[:10]) + "\n\n   \n" + "\n".join(ads[10:]) + "\n").encode()
     batch_id = _batch_of(warehouse_conn, "test-blank-lines", [body] * 2)
+    monkeypatch.setattr(stage, "FORK_MIN_BYTES", 0)
     monkeypatch.setenv("VAGLED_STAGE_WORKERS", "2")
     staged = stage_batch(warehouse_conn, JOB_ADS, batch_id, chunk_rows=10)
     assert (staged.received, staged.quarantined) == (60, 0)
@@ -156,6 +158,7 @@ def test_checks_before_staging_and_refused_values_are_the_same_in_workers_and_in
     def staged_once(*, workers: bool) -> tuple:
         batch_id = _batch_of(warehouse_conn, f"test-checks-{workers}", [body])
         if workers:
+            monkeypatch.setattr(stage, "FORK_MIN_BYTES", 0)
             monkeypatch.setenv("VAGLED_STAGE_WORKERS", "2")
             monkeypatch.delenv("VAGLED_NO_FORK", raising=False)
         else:
@@ -204,3 +207,57 @@ def test_a_large_stage_leaves_statistics_that_know_its_batch(warehouse_conn, mon
     scan = next(line for (line,) in plan if "on job_ad s" in line)
     estimated = int(scan.split("rows=")[1].split()[0])
     assert estimated >= 100, plan  # 200 staged: the statistics know the batch
+
+
+@pytest.mark.parametrize("content_type", ["application/x-ndjson", "application/json"])
+def test_both_strategies_stage_the_same_rows_and_quarantine(warehouse_conn, monkeypatch, content_type):
+    """The Stager's two strategies, in-process and forked, on the same payload: the same staged rows,
+    the same quarantine (reasons and copies), the same counts; line by line (JSONL) and record by
+    record (a JSON page) alike."""
+    from vagled.pipeline.stage import Stager
+
+    ads = [_ad(n) for n in range(60)]
+    ads[4] = _ad(4, number_of_vacancies=-2)  # fails the suite
+    ads[9] = _ad(9, description={"text": "Ring Anna på 811218-9876"})  # held before staging
+    ads[13] = _ad(13, headline="Kock\u0000Köksmästare")  # refused by PostgreSQL
+    ads[21] = _ad(21, workplace_address={"municipality_code": "0180", "region_code": "01"})  # out of area
+    if content_type == "application/json":
+        body = json.dumps(ads).encode()
+    else:
+        body = ("\n".join(json.dumps(ad) for ad in ads) + "\n").encode()
+
+    monkeypatch.setattr(stage, "FORK_MIN_ROWS", 5)  # forked: record-by-record chunks validated in children too
+    outcomes = []
+    for forked in (False, True):
+        batch_id = _batch_of(warehouse_conn, f"test-strategy-{forked}", [])
+        stager = Stager(warehouse_conn, JOB_ADS, batch_id, chunk_rows=25, forked=forked)
+        totals = stager.stage_parts([(0, content_type, body)])
+        assert stager.forked is forked
+        staged, quarantined = _contents(warehouse_conn, batch_id)
+        outcomes.append(
+            (
+                (totals.received, totals.quarantined, totals.out_of_area, totals.rows_validated),
+                dict(totals.failed_expectations),
+                [row[1:] for row in staged],
+                [(no, key, reasons, record) for no, key, reasons, record in quarantined],
+            )
+        )
+    in_process, forked = outcomes
+    assert in_process == forked
+    counts, failed, staged, quarantined = in_process
+    assert counts[0] + counts[2] == 60 and counts[1] == len(quarantined) == 3 and counts[3] == len(staged)
+    assert failed["storable_value"] == 1  # the NUL: refused by PostgreSQL, the same in both
+
+
+def test_the_strategy_follows_the_batch_size(warehouse_conn, monkeypatch):
+    """Below FORK_MIN_BYTES a batch is staged in-process, from it on with forked workers."""
+    body = ("\n".join(json.dumps(_ad(n)) for n in range(30)) + "\n").encode()
+    chosen = []
+    for limit in (len(body) * 2 + 1, len(body) * 2):
+        monkeypatch.setattr(stage, "FORK_MIN_BYTES", limit)
+        batch_id = _batch_of(warehouse_conn, f"test-size-{limit}", [body, body])
+        stager = stage.Stager(warehouse_conn, JOB_ADS, batch_id, chunk_rows=1000)
+        totals = stager.stage_parts((no, "application/x-ndjson", bytes(b)) for no, b in enumerate((body, body)))
+        assert totals.received == 60
+        chosen.append(stager.forked)
+    assert chosen == [False, True]

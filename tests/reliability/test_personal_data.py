@@ -212,9 +212,9 @@ def test_a_record_held_for_an_identity_number_is_never_replayed(isolated_warehou
     import json
 
     from vagled.feeds.occupational_outlook.spec import SPEC
-    from vagled.monitoring.quarantine import ReplayError, replay_batch
     from vagled.pipeline.load import land_payload, open_batch, publish_batch, stage_batch
     from vagled.pipeline.period import Period
+    from vagled.pipeline.replay import ReplayError, replay_batch
 
     number = identity_number(date(1975, 5, 4), 123)
     codes = ("2221", "2222", "2223", "2512", "2511", "5120", "5321", "7411", "8332", "9412", "3111", "3112")

@@ -103,7 +103,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
-    from vagled.monitoring.quarantine import ReplayError, replay_batch
+    from vagled.pipeline.replay import ReplayError, replay_batch
 
     with _connect() as conn:
         try:

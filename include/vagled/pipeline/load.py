@@ -21,63 +21,21 @@ retried. Guarantees:
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import math
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
 from vagled.pipeline.feed import FeedSpec
 from vagled.pipeline.period import Period
+
+# Shared with stage and replay (vagled.pipeline.results); imported here too, where callers find them.
+from vagled.pipeline.results import BatchRejected, PublishResult, StageResult, to_json
 from vagled.sql import load_sql
 
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 50_000
-
-
-class BatchRejected(RuntimeError):
-    """A batch failed validation beyond its feed's threshold, or its structure is wrong."""
-
-
-@dataclass(frozen=True)
-class StageResult:
-    batch_id: int
-    received: int
-    quarantined: int
-    out_of_area: int
-    validation_s: float = 0.0
-
-
-@dataclass(frozen=True)
-class PublishResult:
-    batch_id: int
-    received: int
-    loaded: int
-    quarantined: int
-    duplicates: int
-    out_of_area: int
-
-    def as_dict(self) -> dict[str, int]:
-        return self.__dict__.copy()
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def to_json(value: Any) -> str:
-    """JSON text for jsonb columns (dates as ISO strings, NaN as null)."""
-    if isinstance(value, dict):
-        value = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in value.items()}
-    return json.dumps(value, default=_json_default, ensure_ascii=False)
 
 
 # -- batches ------------------------------------------------------------------------------------
@@ -194,7 +152,8 @@ def stage_batch(
     or hold a value PostgreSQL refuses, and rows that fail the feed's suite, go to
     quarantine.record with their reasons. Runs in one transaction, holding the batch's audit row:
     a retry starts from a clean slate, and a batch already published is left as it is. How the
-    work is cut into chunks and spread over processes: vagled.pipeline.stage.
+    work is cut into chunks and spread over processes: vagled.pipeline.stage.Stager. Its Data Docs
+    are built after publish (vagled.pipeline.data_docs.record_batch_docs), never here.
 
     Args:
         chunk_rows: records per chunk (a validation run costs about 0.1 s whatever its size, so
@@ -205,61 +164,24 @@ def stage_batch(
     Raises:
         BatchRejected: the suite found a structural failure (e.g. a renamed or missing column).
     """
-    from vagled.pipeline.data_docs import record_batch_validation
-    from vagled.pipeline.stage import stage
+    from vagled.pipeline.stage import Stager
 
-    staged = stage(
-        conn,
-        spec,
-        batch_id,
-        chunk_rows=chunk_rows,
-        parts=parts if parts is not None else _landed_parts(conn, batch_id),
-    )
+    stager = Stager(conn, spec, batch_id, chunk_rows=chunk_rows)
+    staged = stager.stage_parts(parts if parts is not None else _landed_parts(conn, batch_id))
     if isinstance(staged, StageResult):
         log.info("%s batch %d was already published: nothing to stage", spec.name, batch_id)
         return staged
-    totals, workers = staged
-    # Outside the transaction: Data Docs are a view of the audit row and never fail the load.
-    record_batch_validation(
-        feed=spec.name,
-        suite_name=spec.suite,
-        batch_id=batch_id,
-        rows_validated=totals.rows_validated,
-        failed_by_expectation=totals.failed_by_expectation,
-        rows_failed=totals.quarantined,
-    )
     log.info(
-        "%s batch %d staged: %d received, %d quarantined, %d outside the area; validation took %.1f s%s",
+        "%s batch %d staged %s: %d received, %d quarantined, %d outside the area; validation took %.1f s",
         spec.name,
         batch_id,
-        totals.received,
-        totals.quarantined,
-        totals.out_of_area,
-        totals.validation_s,
-        f" in {workers} worker processes" if workers else "",
+        f"in {stager.workers} worker processes" if stager.workers else "in-process",
+        staged.received,
+        staged.quarantined,
+        staged.out_of_area,
+        staged.validation_s,
     )
-    return StageResult(batch_id, totals.received, totals.quarantined, totals.out_of_area, round(totals.validation_s, 3))
-
-
-def _lock_batch_for_staging(conn, batch_id: int) -> StageResult | None:
-    """Hold the batch's audit row while staging it, so two attempts never stage one batch at once.
-
-    Returns:
-        None for a running batch; for one already published, its counts (staging it again would
-        only leave litter in staging and drop its quarantine rows).
-
-    Raises:
-        BatchRejected: the batch does not exist, or failed or was rejected (a rerun opens a new one).
-    """
-    row = conn.execute(load_sql("pipeline/select_load_batch_for_update"), {"batch_id": batch_id}).fetchone()
-    if row is None:
-        raise BatchRejected(f"batch {batch_id} does not exist")
-    _, _, status, received, _, quarantined, _, out_of_area = row
-    if status == "succeeded":
-        return StageResult(batch_id, received, quarantined, out_of_area)
-    if status != "running":
-        raise BatchRejected(f"batch {batch_id} is {status}: it is not staged again; rerun the DAG to load the period")
-    return None
+    return StageResult(batch_id, staged.received, staged.quarantined, staged.out_of_area, round(staged.validation_s, 3))
 
 
 # -- publish ------------------------------------------------------------------------------------

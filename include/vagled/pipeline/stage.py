@@ -1,10 +1,12 @@
 """Staging a batch: parse its payloads, check and COPY the rows to staging, validate them, quarantine failures.
 
-``load.stage_batch`` is the entry point; this module is how it runs. A batch is worked in chunks.
+``load.stage_batch`` (a load) and ``replay.replay_batch`` (quarantined records after a fix) are the
+entry points; ``Stager`` is how they run, its state on the object. A batch is worked in chunks.
 Preparing a chunk (parsing, the checks before staging, formatting COPY data, building the
-validation frame, running the suite) needs nothing from the next chunk, so it runs in a forked
-child (vagled.pipeline.background) while this process goes on; this process alone talks to
-PostgreSQL, applying each chunk in order, all in one transaction.
+validation frame, running the suite) needs nothing from the next chunk, so in a large batch it
+runs in a forked child (vagled.pipeline.background) while this process goes on; a small batch is
+prepared in-process (the Stager's two strategies, chosen by size: FORK_MIN_BYTES). This process
+alone talks to PostgreSQL, applying each chunk in order, all in one transaction.
 
 Two ways to cut the work, by payload:
 
@@ -24,7 +26,8 @@ Every record passes the same checks before staging whatever its feed (vagled.pip
 identity numbers, over-long text, nested values, non-finite numbers); a typed row is checked
 column by column in C first and only taken apart when one of its texts could fail them.
 
-A chunk smaller than FORK_MIN_ROWS is prepared in place (a fork would cost more than it saves).
+A record-by-record chunk smaller than FORK_MIN_ROWS is prepared in place (a fork would cost more
+than it saves).
 """
 
 from __future__ import annotations
@@ -36,15 +39,25 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, NamedTuple
 
 from vagled.pipeline.feed import FeedSpec, ParseFailure, SourceStructureError
+from vagled.pipeline.results import BatchRejected, StageResult, to_json
 from vagled.sql import load_sql
 
 log = logging.getLogger(__name__)
 
-# A chunk this large is prepared in a forked child while this process goes on; smaller ones (an
-# hourly increment) are prepared in place.
+# The crossover of the two strategies (Stager): a batch of fewer landed bytes is staged in-process,
+# a larger one with forked workers. Measured on the 2-core development machine with job-ad JSONL
+# of about 4.9 KB an ad, stage time (median), in-process / forked. Quiet machine: 5 000 ads
+# (25 MB) 0.62 / 0.61 s, 10 000 (50 MB) 1.33 / 0.89 s, 20 000 (99 MB) 1.87 / 1.24 s. Loaded by
+# other work: 500 (2.5 MB) 1.7 / 2.3 s, 5 000 3.9 / 5.3 s, 10 000 6.9 / 7.9 s, 20 000 16.6 / 11.8 s.
+# Workers pay off once a batch fills more than their first chunk (10 000 lines): between 25 and
+# 50 MB quiet, later when the cores are busy.
+FORK_MIN_BYTES = 32_000_000
+# In the forked strategy, a record-by-record chunk this large is validated in a forked child while
+# this process parses the next; a smaller one is validated in place (a fork would cost more).
 FORK_MIN_ROWS = 10_000
 # Lines of JSONL per worker chunk: this process holds one chunk's payloads at a time (a job ad is
 # about 4.6 KB), and a validation run costs about 0.1 s whatever its size. The first chunks are
@@ -117,7 +130,8 @@ class StageContext:
     batch_id: int
     parameters: dict[str, Any]
     binary_types: list[str] | None
-    make_frame: Any
+    # Typed values as parsed, or pandas dtype inference (see validate.validation_frame).
+    as_parsed: bool
     # Positions in a typed row (the staged columns) of its text, int4 and int8 values.
     text_positions: tuple[int, ...] = ()
     int_ranges: tuple[tuple[int, tuple[int, int]], ...] = ()
@@ -133,7 +147,7 @@ class StageContext:
             batch_id=batch_id,
             parameters=parameters,
             binary_types=binary_types,
-            make_frame=object_frame if spec.parse_rows is not None else dict_frame,
+            as_parsed=spec.parse_rows is not None,
             text_positions=tuple(i for i, name in enumerate(types) if name == "text"),
             int_ranges=tuple(
                 (i, _INT4 if name == "int4" else _INT8) for i, name in enumerate(types) if name in ("int4", "int8")
@@ -251,38 +265,6 @@ def binary_copy_types(conn, spec: FeedSpec) -> list[str] | None:
     return names
 
 
-def object_frame(chunk: list[tuple[int, tuple | LooseRow]], columns: tuple[str, ...], suite: str):
-    """The chunk as a frame of the columns the suite reads, as object columns: values as parsed.
-
-    Dtype inference (tz-aware datetimes to datetime64, strings to pandas' str dtype) costs more
-    than the validation itself, and the suites compare values, which object columns do as Python
-    does. Columns the suite does not read are left out.
-    """
-    import numpy as np
-    import pandas as pd
-
-    from vagled.pipeline.validate import suite_columns
-
-    wanted = suite_columns(suite)
-    record_nos = np.fromiter((record_no for record_no, _ in chunk), dtype=np.int64, count=len(chunk))
-    rows = [item if item.__class__ is tuple else item.row for _, item in chunk]
-    data = {"record_no": record_nos}
-    for name, values in zip(columns, zip(*rows, strict=True), strict=True):
-        if wanted is None or name in wanted:
-            data[name] = pd.Series(values, dtype=object)
-    return pd.DataFrame(data, copy=False)
-
-
-def dict_frame(chunk: list[tuple[int, tuple | LooseRow]], columns: tuple[str, ...], suite: str):
-    """The chunk as a frame with pandas' dtype inference, as the feeds' suites were written against."""
-    import pandas as pd
-
-    return pd.DataFrame.from_records(
-        [(record_no, *(item if item.__class__ is tuple else item.row)) for record_no, item in chunk],
-        columns=["record_no", *columns],
-    )
-
-
 class Quarantined(NamedTuple):
     record_no: int
     key: str | None
@@ -327,9 +309,8 @@ def prepare_chunk(ctx: StageContext, chunk: list[tuple[int, Item]], *, copied: b
     Raises:
         BatchRejected: the suite failed at batch level (the structure of the source changed).
     """
-    from vagled.pipeline.load import BatchRejected, to_json
     from vagled.pipeline.record_checks import masked_text
-    from vagled.pipeline.validate import validate_frame
+    from vagled.pipeline.validate import validate_frame, validation_frame
 
     spec, batch_id = ctx.spec, ctx.batch_id
     result = ChunkResult()
@@ -363,7 +344,14 @@ def prepare_chunk(ctx: StageContext, chunk: list[tuple[int, Item]], *, copied: b
         return result
 
     started = time.monotonic()
-    outcome = validate_frame(ctx.make_frame(staged, spec.columns, spec.suite), spec.suite, parameters=ctx.parameters)
+    frame = validation_frame(
+        [record_no for record_no, _ in staged],
+        [item if item.__class__ is tuple else item.row for _, item in staged],
+        spec.columns,
+        spec.suite,
+        as_parsed=ctx.as_parsed,
+    )
+    outcome = validate_frame(frame, spec.suite, parameters=ctx.parameters)
     result.validation_s = time.monotonic() - started
     result.validated = len(staged)
     if outcome.batch_failures:
@@ -384,8 +372,6 @@ def _parse_lines_chunk(
     ctx: StageContext, parts: list[tuple[int, str, bytes]], first_no: int, allotted: int
 ) -> ChunkResult:
     """Parse line-delimited payloads (numbered from ``first_no``), then prepare them as one chunk."""
-    from vagled.pipeline.load import BatchRejected
-
     chunk: list[tuple[int, Item]] = []
     record_no = first_no
     for part_no, content_type, body in parts:
@@ -405,7 +391,7 @@ def _parse_lines_chunk(
 
 @dataclass
 class Totals:
-    """What a batch's staging counted, for its audit row, validation result and Data Docs."""
+    """What a batch's staging counted, for its audit row and validation result."""
 
     received: int = 0
     quarantined: int = 0
@@ -413,230 +399,366 @@ class Totals:
     rows_validated: int = 0
     validation_s: float = 0.0
     failed_expectations: dict[str, int] = field(default_factory=dict)
-    failed_by_expectation: dict[str, int] = field(default_factory=dict)
 
 
-def stage(
-    conn,
-    spec: FeedSpec,
-    batch_id: int,
-    *,
-    chunk_rows: int,
-    parts: Iterable[tuple[int, str, bytes]],
-) -> tuple[Totals, int] | Any:
-    """Stage every payload of ``parts`` for the batch, in one transaction holding its audit row.
+class Stager:
+    """Stages one batch: its state (counters, open chunks, children at work, the COPY statements) lives here.
 
-    Returns:
-        The totals (load.stage_batch writes Data Docs from them) and how many worker processes
-        prepared line-by-line chunks (0 when none did); or, for a batch already published, its
-        StageResult (it is left as it is).
+    Two strategies, chosen by the batch's size before any work starts (``forked`` None):
 
-    Raises:
-        BatchRejected: the batch is not running, or the suite failed at batch level.
+    - in-process: every chunk is prepared in this process, one after the other, with one
+      validation per chunk of up to ``chunk_rows`` records (a small batch: one in all). No fork,
+      no pickling, no waiting for a child: an hourly increment pays only its own work;
+    - forked: line-by-line chunks go to up to ``stage_workers()`` forked children at once, and a
+      record-by-record chunk of FORK_MIN_ROWS or more is validated in a child while this process
+      parses the next (see the module's doc).
+
+    Both number, check, COPY (binary for typed rows of line-delimited payloads, text otherwise),
+    validate and quarantine the same records in the same way; they differ only in where a chunk
+    is prepared and how the payloads are cut into chunks.
     """
-    import psycopg
-    from psycopg import sql
 
-    from vagled.pipeline.background import Background, fork_available, reap
-    from vagled.pipeline.data_docs import expectation_key
-    from vagled.pipeline.load import BatchRejected, _lock_batch_for_staging, to_json
-    from vagled.pipeline.record_checks import STORABLE_VALUE_CHECK, masked_text, storable
-    from vagled.pipeline.validate import suite_columns, validation_definition
+    def __init__(
+        self,
+        conn,
+        spec: FeedSpec,
+        batch_id: int,
+        *,
+        chunk_rows: int,
+        forked: bool | None = None,
+        summary: dict[str, Any] | None = None,
+    ) -> None:
+        """
+        Args:
+            chunk_rows: records per chunk (memory grows with it; each chunk is one validation run).
+            forked: the strategy; None chooses it by the batch's size (FORK_MIN_BYTES landed, or
+                FORK_MIN_ROWS records handed over by ``stage_records``). Forced off where fork is
+                not available (VAGLED_NO_FORK, or no ``os.fork``).
+            summary: more to keep in audit.validation_result.summary (a replay names its source).
+        """
+        from vagled.pipeline.background import fork_available
 
-    parameters = spec.suite_parameters(conn) if spec.suite_parameters else {}
-    if spec.partition_parameter:
-        row = conn.execute(load_sql("pipeline/select_load_batch_partition"), {"batch_id": batch_id}).fetchone()
-        parameters[spec.partition_parameter] = [row[0]] if row and row[0] is not None else []
-    validation_definition(spec.suite)
-    suite_columns(spec.suite)
-    ctx = StageContext.build(conn, spec, batch_id, parameters)
-    table = sql.Identifier(spec.staging_table)
-    copy_text = sql.SQL("copy staging.{} ({}) from stdin").format(
-        table, sql.SQL(", ").join(map(sql.Identifier, ("batch_id", "record_no", *spec.columns)))
-    )
-    copy_binary = sql.SQL("{} (format binary)").format(copy_text)
-    workers = stage_workers() if spec.parse_rows is not None and fork_available() else 0
-    totals = Totals()
-    pending: deque[Background] = deque()
+        self.conn, self.spec, self.batch_id, self.chunk_rows = conn, spec, batch_id, chunk_rows
+        self.forked = forked if fork_available() else False
+        self.summary = summary or {}
+        self.totals = Totals()
+        self.workers = 0  # children preparing line-by-line chunks at once (forked strategy only)
+        self.ctx: StageContext | None = None
+        self.cur = None
+        self.pending: deque = deque()  # Background results to apply, in record order
+        self.next_no = 1
+        self.started_line_chunks = 0
+        self.lines: list[tuple[int, str, bytes]] = []
+        self.line_count = 0
+        self.items: list[tuple[int, Item]] = []
 
-    with conn.transaction(), conn.cursor() as cur:
-        published = _lock_batch_for_staging(conn, batch_id)
-        if published is not None:
-            return published
-        cur.execute(sql.SQL(load_sql("pipeline/delete_staged_batch")).format(table=table), {"batch_id": batch_id})
-        cur.execute(load_sql("pipeline/delete_quarantined_batch"), {"batch_id": batch_id})
+    # -- entry points ---------------------------------------------------------------------------
+    def stage_parts(self, parts: Iterable[tuple[int, str, bytes]]) -> Totals | StageResult:
+        """Stage the payloads (part_no, content_type, body), numbering their records from 1.
 
-        def copy_rows(rows: list[tuple[int, tuple]]) -> None:
-            with cur.copy(copy_text) as copy:
-                for record_no, row in rows:
-                    copy.write_row((batch_id, record_no, *row))
+        Returns:
+            The totals; for a batch already published, its StageResult (it is left as it is).
 
-        def copy_loose(rows: list[tuple[int, tuple, str | None, dict]]) -> list[Quarantined]:
-            """COPY rows as text; if PostgreSQL refuses a value, find the rows it refuses and hold them."""
-            if not rows:
-                return []
-            try:
-                with conn.transaction():  # a savepoint: a refused COPY leaves the batch's other work intact
-                    copy_rows([(record_no, row) for record_no, row, _, _ in rows])
-                return []
-            except psycopg.DataError:
-                log.warning("%s batch %d: a value PostgreSQL cannot store; finding its rows", spec.name, batch_id)
-            refused = []
-            for record_no, row, key, record in rows:
-                try:
-                    with conn.transaction():
-                        copy_rows([(record_no, row)])
-                except psycopg.DataError as exc:
-                    detail = masked_text(str(exc))[:500]
-                    reason = {"expectation": STORABLE_VALUE_CHECK, "column": None, "detail": detail}
-                    refused.append(Quarantined(record_no, key, [reason], record))
-            return refused
+        Raises:
+            BatchRejected: the batch is not running, or the suite failed at batch level.
+        """
+        return self._run(lambda: self._feed_parts(iter(parts)))
 
-        def apply(result: ChunkResult) -> None:
-            """Write a prepared chunk: its COPY data, its other rows, its quarantine rows."""
-            if result.binary_copy:
-                try:
-                    with conn.transaction(), cur.copy(copy_binary) as copy:
-                        copy.write(result.binary_copy)
-                except psycopg.DataError as exc:
-                    # The row checks keep what binary COPY cannot carry out of it: this is a new case.
-                    raise RuntimeError(
-                        f"{spec.name} batch {batch_id}: PostgreSQL refused a typed row that passed the checks "
-                        f"before staging ({masked_text(str(exc))[:500]}); nothing of the batch was staged"
-                    ) from exc
-            refused = copy_loose(result.loose)
-            quarantined = result.quarantined
-            if refused:
-                # A refused row is not staged: what the suite found in it gives way to the refusal.
-                gone = {entry.record_no for entry in refused}
-                quarantined = [entry for entry in quarantined if entry.record_no not in gone] + refused
-                result.validated -= len(gone)
-            if quarantined:
-                # executemany runs in pipeline mode: one round trip for the lot, not one per row.
-                cur.executemany(
-                    load_sql("pipeline/insert_quarantine_record"),
-                    [
-                        {
-                            "batch_id": batch_id,
-                            "record_no": entry.record_no,
-                            "feed": spec.name,
-                            "natural_key": storable(entry.key),
-                            "reasons": to_json(storable(entry.reasons)),
-                            "record": to_json(storable(entry.record)) if entry.record is not None else None,
-                        }
-                        for entry in quarantined
-                    ],
-                )
-            totals.received += result.received
-            totals.out_of_area += result.out_of_area
-            totals.quarantined += len(quarantined)
-            totals.rows_validated += result.validated
-            totals.validation_s += result.validation_s
-            for entry in quarantined:
-                for reason in entry.reasons:
-                    name = reason["expectation"]
-                    totals.failed_expectations[name] = totals.failed_expectations.get(name, 0) + 1
-                    check = expectation_key(reason)
-                    totals.failed_by_expectation[check] = totals.failed_by_expectation.get(check, 0) + 1
-            log.info(
-                "%s batch %d: staged and validated %d rows so far, %d quarantined",
-                spec.name,
-                batch_id,
-                totals.rows_validated,
-                totals.quarantined,
+    def stage_records(self, records: list[tuple[int, Item]]) -> Totals | StageResult:
+        """Stage records already parsed and numbered (a replay's), record by record.
+
+        Args:
+            records: (record number, item), an item as ``part_items`` gives (LooseRow or Held).
+        """
+
+        def feed() -> None:
+            if self.forked is None:
+                self.forked = len(records) >= FORK_MIN_ROWS
+            for record_no, item in records:
+                self._add(record_no, item)
+            if self.items:
+                self._start_items()
+
+        return self._run(feed)
+
+    # -- the batch's transaction ----------------------------------------------------------------
+    def _run(self, feed) -> Totals | StageResult:
+        from psycopg import sql
+
+        from vagled.pipeline.background import reap
+        from vagled.pipeline.validate import suite_columns, validation_definition
+
+        spec, conn = self.spec, self.conn
+        parameters = spec.suite_parameters(conn) if spec.suite_parameters else {}
+        if spec.partition_parameter:
+            row = conn.execute(load_sql("pipeline/select_load_batch_partition"), {"batch_id": self.batch_id}).fetchone()
+            parameters[spec.partition_parameter] = [row[0]] if row and row[0] is not None else []
+        # Built before any fork, so that every child inherits the suite and context ready.
+        validation_definition(spec.suite)
+        suite_columns(spec.suite)
+        self.ctx = StageContext.build(conn, spec, self.batch_id, parameters)
+        self.table = sql.Identifier(spec.staging_table)
+        self.copy_text = sql.SQL("copy staging.{} ({}) from stdin").format(
+            self.table, sql.SQL(", ").join(map(sql.Identifier, ("batch_id", "record_no", *spec.columns)))
+        )
+        self.copy_binary = sql.SQL("{} (format binary)").format(self.copy_text)
+
+        with conn.transaction(), conn.cursor() as cur:
+            self.cur = cur
+            published = self._lock()
+            if published is not None:
+                return published
+            cur.execute(
+                sql.SQL(load_sql("pipeline/delete_staged_batch")).format(table=self.table), {"batch_id": self.batch_id}
             )
+            cur.execute(load_sql("pipeline/delete_quarantined_batch"), {"batch_id": self.batch_id})
+            try:
+                feed()
+                self._wait_until(0)
+            finally:
+                for background in self.pending:
+                    background.abandon()
+                self.pending.clear()
+                reap(wait=True)
+            self._close()
+        return self.totals
 
-        def wait_until(running: int) -> None:
-            while len(pending) > running:
-                apply(pending.popleft().result()[0])
+    def _lock(self) -> StageResult | None:
+        """Hold the batch's audit row while staging it, so two attempts never stage one batch at once.
 
-        try:
-            next_no, started_chunks = 1, 0
-            lines: list[tuple[int, str, bytes]] = []
-            line_count = 0
-            items: list[tuple[int, Item]] = []
+        Returns:
+            None for a running batch; for one already published, its counts (staging it again
+            would only leave litter in staging and drop its quarantine rows).
 
-            def start_lines() -> None:
-                nonlocal next_no, lines, line_count, started_chunks
-                wait_until(max(workers - 1, 0))
-                group, first, allotted = lines, next_no, line_count
-                pending.append(Background(lambda: _parse_lines_chunk(ctx, group, first, allotted)))
-                next_no += allotted
-                lines, line_count = [], 0
-                started_chunks += 1
+        Raises:
+            BatchRejected: the batch does not exist, or failed or was rejected (a rerun opens a new one).
+        """
+        batch_id = self.batch_id
+        row = self.conn.execute(load_sql("pipeline/select_load_batch_for_update"), {"batch_id": batch_id}).fetchone()
+        if row is None:
+            raise BatchRejected(f"batch {batch_id} does not exist")
+        _, _, status, received, _, quarantined, _, out_of_area = row
+        if status == "succeeded":
+            return StageResult(batch_id, received, quarantined, out_of_area)
+        if status != "running":
+            raise BatchRejected(
+                f"batch {batch_id} is {status}: it is not staged again; rerun the DAG to load the period"
+            )
+        return None
 
-            def start_items() -> None:
-                nonlocal items
-                wait_until(1)
-                chunk = copy_items(items)
-                pending.append(
-                    Background(lambda: prepare_chunk(ctx, chunk, copied=True), fork=len(chunk) >= FORK_MIN_ROWS)
-                )
-                items = []
+    def _close(self) -> None:
+        """Count what a lander skipped, write the batch's counts and its validation result."""
+        from psycopg import sql
 
-            def copy_items(chunk: list[tuple[int, Item]]) -> list[tuple[int, Item]]:
-                """COPY a parsed chunk's rows; a row PostgreSQL refuses becomes Held."""
-                rows = []
-                for record_no, item in chunk:
-                    if item.__class__ is tuple:  # typed rows of a row parser, read from a JSON page
-                        item = LooseRow(item, dict(zip(spec.columns, item, strict=True)))
-                    if item.__class__ is LooseRow:
-                        rows.append((record_no, item.row, spec.key_of(item.record), item.record))
-                refused = {entry.record_no: entry for entry in copy_loose(rows)}
-                if not refused:
-                    return chunk
-                return [
-                    (no, Held(refused[no].key, refused[no].reasons, refused[no].record) if no in refused else item)
-                    for no, item in chunk
-                ]
-
-            for part_no, content_type, body in parts:
-                if workers and _is_line_delimited(body):
-                    if items:
-                        start_items()
-                    lines.append((part_no, content_type, body))
-                    line_count += _line_count(body)
-                    if line_count >= min(chunk_rows, WORKER_CHUNK_LINES >> max(0, 2 - started_chunks)):
-                        start_lines()
-                    continue
-                if lines:
-                    start_lines()
-                try:
-                    for item in part_items(ctx, part_no, body, content_type):
-                        items.append((next_no, item))
-                        next_no += 1
-                        if len(items) >= chunk_rows:
-                            start_items()
-                except SourceStructureError as exc:
-                    raise BatchRejected(f"{spec.name} batch {batch_id}, part {part_no}: {exc}") from exc
-            if lines:
-                start_lines()
-            if items:
-                start_items()
-            wait_until(0)
-        finally:
-            for background in pending:
-                background.abandon()
-            reap(wait=True)
-
+        totals, batch_id = self.totals, self.batch_id
         # Records a lander skipped before landing (counted in its parts) are outside the area too.
-        totals.out_of_area += conn.execute(
+        totals.out_of_area += self.conn.execute(
             load_sql("pipeline/select_skipped_before_landing"), {"batch_id": batch_id}
         ).fetchone()[0]
         if totals.received >= ANALYZE_MIN_ROWS:
-            cur.execute(sql.SQL(load_sql("pipeline/analyze_staged_table")).format(table=table))
+            self.cur.execute(sql.SQL(load_sql("pipeline/analyze_staged_table")).format(table=self.table))
         counts = {"received": totals.received, "quarantined": totals.quarantined, "out_of_area": totals.out_of_area}
-        cur.execute(load_sql("pipeline/update_load_batch_staged"), {"batch_id": batch_id, **counts})
-        cur.execute(
+        self.cur.execute(load_sql("pipeline/update_load_batch_staged"), {"batch_id": batch_id, **counts})
+        self.cur.execute(
             load_sql("pipeline/insert_validation_result"),
             {
                 "batch_id": batch_id,
-                "suite": spec.suite,
+                "suite": self.spec.suite,
                 "success": totals.quarantined == 0,
                 "rows_validated": totals.rows_validated,
                 "rows_failed": totals.quarantined,
                 "statistics": to_json({"rows": totals.rows_validated, "failed_rows": totals.quarantined}),
-                "summary": to_json({"failed_expectations": totals.failed_expectations}),
+                "summary": to_json({"failed_expectations": totals.failed_expectations, **self.summary}),
             },
         )
-    return totals, workers if started_chunks else 0
+
+    # -- cutting the payloads into chunks -------------------------------------------------------
+    def _choose_strategy(self, parts: Iterator[tuple[int, str, bytes]]) -> Iterator[tuple[int, str, bytes]]:
+        """Decide in-process or forked by the batch's bytes, reading ahead at most FORK_MIN_BYTES."""
+        if self.forked is not None:
+            return parts
+        ahead, size = [], 0
+        for part in parts:
+            ahead.append(part)
+            size += len(part[2])
+            if size >= FORK_MIN_BYTES:
+                break
+        self.forked = size >= FORK_MIN_BYTES
+        return chain(ahead, parts)
+
+    def _feed_parts(self, parts: Iterator[tuple[int, str, bytes]]) -> None:
+        from vagled.pipeline.background import fork_available
+
+        parts = self._choose_strategy(parts)
+        by_lines = self.spec.parse_rows is not None
+        if self.forked and by_lines and fork_available():
+            self.workers = stage_workers()
+            # Forked with no worker (VAGLED_STAGE_WORKERS aside, only a test's setting): record by
+            # record, each large chunk validated in a child while this process parses the next.
+            by_lines = self.workers > 0
+        spec = self.spec
+        for part_no, content_type, body in parts:
+            if by_lines and _is_line_delimited(body):
+                if self.items:
+                    self._start_items()
+                self.lines.append((part_no, content_type, body))
+                self.line_count += _line_count(body)
+                if self.line_count >= self._lines_per_chunk():
+                    self._start_lines()
+                continue
+            if self.lines:
+                self._start_lines()
+            try:
+                for item in part_items(self.ctx, part_no, body, content_type):
+                    self._add(self.next_no, item)
+                    self.next_no += 1
+            except SourceStructureError as exc:
+                raise BatchRejected(f"{spec.name} batch {self.batch_id}, part {part_no}: {exc}") from exc
+        if self.lines:
+            self._start_lines()
+        if self.items:
+            self._start_items()
+
+    def _lines_per_chunk(self) -> int:
+        if not self.workers:
+            # In-process: a small batch is one chunk (one validation); a large one where fork is
+            # not available holds no more payload at once than a worker's chunk.
+            return min(self.chunk_rows, WORKER_CHUNK_LINES)
+        # The first chunks are smaller (a quarter, then a half), so the workers start early.
+        return min(self.chunk_rows, WORKER_CHUNK_LINES >> max(0, 2 - self.started_line_chunks))
+
+    def _add(self, record_no: int, item: Item) -> None:
+        self.items.append((record_no, item))
+        if len(self.items) >= self.chunk_rows:
+            self._start_items()
+
+    def _start_lines(self) -> None:
+        """Hand the gathered line-delimited payloads over as one chunk (to a child, or prepared here)."""
+        from vagled.pipeline.background import Background
+
+        self._wait_until(max(self.workers - 1, 0))
+        ctx, group, first, allotted = self.ctx, self.lines, self.next_no, self.line_count
+        self.pending.append(
+            Background(lambda: _parse_lines_chunk(ctx, group, first, allotted), fork=bool(self.workers))
+        )
+        self.next_no += allotted
+        self.lines, self.line_count = [], 0
+        self.started_line_chunks += 1
+
+    def _start_items(self) -> None:
+        """COPY the gathered records' rows here, and validate them (in a child, or here)."""
+        from vagled.pipeline.background import Background
+
+        self._wait_until(1)
+        ctx, chunk = self.ctx, self._copy_items(self.items)
+        fork = bool(self.forked) and len(chunk) >= FORK_MIN_ROWS
+        self.pending.append(Background(lambda: prepare_chunk(ctx, chunk, copied=True), fork=fork))
+        self.items = []
+
+    def _wait_until(self, running: int) -> None:
+        while len(self.pending) > running:
+            self._apply(self.pending.popleft().result()[0])
+
+    # -- writing to PostgreSQL (this process alone) ---------------------------------------------
+    def _copy_rows(self, rows: list[tuple[int, tuple]]) -> None:
+        with self.cur.copy(self.copy_text) as copy:
+            for record_no, row in rows:
+                copy.write_row((self.batch_id, record_no, *row))
+
+    def _copy_loose(self, rows: list[tuple[int, tuple, str | None, dict]]) -> list[Quarantined]:
+        """COPY rows as text; if PostgreSQL refuses a value, find the rows it refuses and hold them."""
+        import psycopg
+
+        from vagled.pipeline.record_checks import STORABLE_VALUE_CHECK, masked_text
+
+        if not rows:
+            return []
+        try:
+            with self.conn.transaction():  # a savepoint: a refused COPY leaves the batch's other work intact
+                self._copy_rows([(record_no, row) for record_no, row, _, _ in rows])
+            return []
+        except psycopg.DataError:
+            log.warning("%s batch %d: a value PostgreSQL cannot store; finding its rows", self.spec.name, self.batch_id)
+        refused = []
+        for record_no, row, key, record in rows:
+            try:
+                with self.conn.transaction():
+                    self._copy_rows([(record_no, row)])
+            except psycopg.DataError as exc:
+                detail = masked_text(str(exc))[:500]
+                reason = {"expectation": STORABLE_VALUE_CHECK, "column": None, "detail": detail}
+                refused.append(Quarantined(record_no, key, [reason], record))
+        return refused
+
+    def _copy_items(self, chunk: list[tuple[int, Item]]) -> list[tuple[int, Item]]:
+        """COPY a parsed chunk's rows; a row PostgreSQL refuses becomes Held."""
+        spec, rows = self.spec, []
+        for record_no, item in chunk:
+            if item.__class__ is tuple:  # typed rows of a row parser, read from a JSON page
+                item = LooseRow(item, dict(zip(spec.columns, item, strict=True)))
+            if item.__class__ is LooseRow:
+                rows.append((record_no, item.row, spec.key_of(item.record), item.record))
+        refused = {entry.record_no: entry for entry in self._copy_loose(rows)}
+        if not refused:
+            return chunk
+        return [
+            (no, Held(refused[no].key, refused[no].reasons, refused[no].record) if no in refused else item)
+            for no, item in chunk
+        ]
+
+    def _apply(self, result: ChunkResult) -> None:
+        """Write a prepared chunk: its COPY data, its other rows, its quarantine rows; count it."""
+        import psycopg
+
+        from vagled.pipeline.record_checks import masked_text, storable
+
+        spec, batch_id, cur, totals = self.spec, self.batch_id, self.cur, self.totals
+        if result.binary_copy:
+            try:
+                with self.conn.transaction(), cur.copy(self.copy_binary) as copy:
+                    copy.write(result.binary_copy)
+            except psycopg.DataError as exc:
+                # The row checks keep what binary COPY cannot carry out of it: this is a new case.
+                raise RuntimeError(
+                    f"{spec.name} batch {batch_id}: PostgreSQL refused a typed row that passed the checks "
+                    f"before staging ({masked_text(str(exc))[:500]}); nothing of the batch was staged"
+                ) from exc
+        refused = self._copy_loose(result.loose)
+        quarantined = result.quarantined
+        if refused:
+            # A refused row is not staged: what the suite found in it gives way to the refusal.
+            gone = {entry.record_no for entry in refused}
+            quarantined = [entry for entry in quarantined if entry.record_no not in gone] + refused
+            result.validated -= len(gone)
+        if quarantined:
+            # executemany runs in pipeline mode: one round trip for the lot, not one per row.
+            cur.executemany(
+                load_sql("pipeline/insert_quarantine_record"),
+                [
+                    {
+                        "batch_id": batch_id,
+                        "record_no": entry.record_no,
+                        "feed": spec.name,
+                        "natural_key": storable(entry.key),
+                        "reasons": to_json(storable(entry.reasons)),
+                        "record": to_json(storable(entry.record)) if entry.record is not None else None,
+                    }
+                    for entry in quarantined
+                ],
+            )
+        totals.received += result.received
+        totals.out_of_area += result.out_of_area
+        totals.quarantined += len(quarantined)
+        totals.rows_validated += result.validated
+        totals.validation_s += result.validation_s
+        for entry in quarantined:
+            for reason in entry.reasons:
+                name = reason["expectation"]
+                totals.failed_expectations[name] = totals.failed_expectations.get(name, 0) + 1
+        log.info(
+            "%s batch %d: staged and validated %d rows so far, %d quarantined",
+            spec.name,
+            batch_id,
+            totals.rows_validated,
+            totals.quarantined,
+        )

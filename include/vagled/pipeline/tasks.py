@@ -84,6 +84,16 @@ def publish(feed: str, batch_id: int, *, watermark: str | None = None) -> dict[s
     return result.as_dict()
 
 
+def data_docs(feed: str, batch_id: int) -> dict[str, Any]:
+    """Build the batch's Data Docs from what its stage left in the warehouse; never fails."""
+    from vagled.pipeline.data_docs import record_batch_docs
+
+    spec = get_feed(feed)
+    with _connect() as conn:
+        index = record_batch_docs(conn, feed=feed, suite_name=spec.suite, batch_id=batch_id)
+    return {"batch_id": batch_id, "data_docs": str(index) if index else None}
+
+
 # -- feeds loaded in parts (one batch per feed and part, e.g. per municipality) -------------------
 def extract_partition(
     feeds: tuple[str, ...] | list[str],
@@ -151,6 +161,11 @@ def publish_partition(staged: Mapping[str, Any]) -> dict[str, Any]:
             except BatchRejected as exc:
                 log.error("%s", exc)
                 rejected[feed] = str(exc)
+        # After publish, never in stage: Data Docs of each staged batch of the part.
+        from vagled.pipeline.data_docs import record_batch_docs
+
+        for feed in staged.get("staged") or {}:
+            record_batch_docs(conn, feed=feed, suite_name=get_feed(feed).suite, batch_id=staged["batches"][feed])
     if rejected:
         _fail_without_retry(f"part {staged['partition']}: " + " | ".join(f"{k}: {v}" for k, v in rejected.items()))
     return {"partition": staged["partition"], "published": published}

@@ -261,6 +261,37 @@ def _build_runner(suite_name: str) -> _SuiteRunner:
     return runner
 
 
+# -- frames ---------------------------------------------------------------------------------------
+def validation_frame(
+    record_nos: list[int], rows: list[tuple], columns: tuple[str, ...], suite_name: str, *, as_parsed: bool
+) -> pd.DataFrame:
+    """The one way a chunk of staged rows becomes the frame a suite validates (staging and replay alike).
+
+    Args:
+        record_nos: each row's record number (the frame's ``record_no``, which pins failures).
+        rows: the staged rows, values in the order of ``columns``.
+        as_parsed: keep the values as they are (object columns of the columns the suite reads), for
+            a feed whose row parser gives typed values: dtype inference (tz-aware datetimes to
+            datetime64, strings to pandas' str dtype) costs more than the validation itself, and the
+            suites compare values, which object columns do as Python does. Otherwise every column
+            with pandas' dtype inference, as the suites of the other feeds were written against.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if not as_parsed:
+        return pd.DataFrame.from_records(
+            [(record_no, *row) for record_no, row in zip(record_nos, rows, strict=True)],
+            columns=["record_no", *columns],
+        )
+    wanted = suite_columns(suite_name)
+    data: dict[str, Any] = {"record_no": np.fromiter(record_nos, dtype=np.int64, count=len(record_nos))}
+    for name, values in zip(columns, zip(*rows, strict=True), strict=True):
+        if wanted is None or name in wanted:
+            data[name] = pd.Series(values, dtype=object)
+    return pd.DataFrame(data, copy=False)
+
+
 # -- validation ---------------------------------------------------------------------------------
 def validate_frame(
     frame: pd.DataFrame,
