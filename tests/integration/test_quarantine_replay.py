@@ -167,7 +167,7 @@ def test_a_replayed_record_is_staged_by_the_stager_as_a_load_stages_it(warehouse
     with the same reasons and the same copy as the load's stage gave it."""
     from test_stage_in_chunks import _ad
 
-    from vagled.feeds.job_ads import SPEC as JOB_ADS
+    from vagled.feeds.job_ads.spec import SPEC as JOB_ADS
     from vagled.pipeline import stage
     from vagled.pipeline.replay import replay_batch
 
