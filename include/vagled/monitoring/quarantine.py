@@ -147,6 +147,7 @@ def replay_batch(
     import psycopg
     from psycopg import sql
 
+    from vagled.pipeline.batch import mark_staged
     from vagled.pipeline.data_docs import record_batch_validation
     from vagled.pipeline.load import publish_batch
 
@@ -215,8 +216,7 @@ def replay_batch(
             )
             for reason in reasons:
                 by_expectation[reason["expectation"]] = by_expectation.get(reason["expectation"], 0) + 1
-        counts = {"received": len(replayable), "quarantined": len(still_failing), "out_of_area": 0}
-        conn.execute(load_sql("pipeline/update_load_batch_staged"), {"batch_id": replay_id, **counts})
+        mark_staged(conn, replay_id, received=len(replayable), quarantined=len(still_failing), out_of_area=0)
         conn.execute(
             load_sql("pipeline/insert_validation_result"),
             {

@@ -428,18 +428,19 @@ def stage(
 
     Returns:
         The totals (load.stage_batch writes Data Docs from them) and how many worker processes
-        prepared line-by-line chunks (0 when none did); or, for a batch already published, its
-        StageResult (it is left as it is).
+        prepared line-by-line chunks (0 when none did).
 
     Raises:
-        BatchRejected: the batch is not running, or the suite failed at batch level.
+        BatchStateError: the batch is not running or staged (vagled.pipeline.batch).
+        BatchRejected: the suite failed at batch level.
     """
     import psycopg
     from psycopg import sql
 
     from vagled.pipeline.background import Background, fork_available, reap
+    from vagled.pipeline.batch import lock_for_staging, mark_staged
     from vagled.pipeline.data_docs import expectation_key
-    from vagled.pipeline.load import BatchRejected, _lock_batch_for_staging, to_json
+    from vagled.pipeline.load import BatchRejected, to_json
     from vagled.pipeline.record_checks import STORABLE_VALUE_CHECK, masked_text, storable
     from vagled.pipeline.validate import suite_columns, validation_definition
 
@@ -460,9 +461,7 @@ def stage(
     pending: deque[Background] = deque()
 
     with conn.transaction(), conn.cursor() as cur:
-        published = _lock_batch_for_staging(conn, batch_id)
-        if published is not None:
-            return published
+        lock_for_staging(conn, batch_id)
         cur.execute(sql.SQL(load_sql("pipeline/delete_staged_batch")).format(table=table), {"batch_id": batch_id})
         cur.execute(load_sql("pipeline/delete_quarantined_batch"), {"batch_id": batch_id})
 
@@ -625,8 +624,9 @@ def stage(
         ).fetchone()[0]
         if totals.received >= ANALYZE_MIN_ROWS:
             cur.execute(sql.SQL(load_sql("pipeline/analyze_staged_table")).format(table=table))
-        counts = {"received": totals.received, "quarantined": totals.quarantined, "out_of_area": totals.out_of_area}
-        cur.execute(load_sql("pipeline/update_load_batch_staged"), {"batch_id": batch_id, **counts})
+        mark_staged(
+            conn, batch_id, received=totals.received, quarantined=totals.quarantined, out_of_area=totals.out_of_area
+        )
         cur.execute(
             load_sql("pipeline/insert_validation_result"),
             {
