@@ -4,19 +4,19 @@ A batch is one load of one feed for one period (and part). Its status::
 
     stateDiagram-v2
         [*] --> running: open_batch
-        running --> staged: lock_for_staging, then mark_staged (the stage commits)
-        staged --> staged: lock_for_staging, then mark_staged (a retried stage, or a restage
-                           of staging rows a crash emptied)
-        staged --> succeeded: lock_for_publishing, then mark_succeeded (the merge commits)
-        staged --> rejected: lock_for_publishing, then mark_rejected (above the threshold,
-                             or its cross-checks failed)
+        running --> staged: lock_for_staging, mark_staged (the stage commits)
+        staged --> staged: lock_for_staging, mark_staged (a retried stage, or staging lost in a crash)
+        staged --> succeeded: lock_for_publishing, mark_succeeded (the merge commits)
+        staged --> rejected: lock_for_publishing, mark_rejected (threshold or cross-checks)
         running --> rejected: mark_rejected (the source's structure changed, at stage)
-        running --> failed: fail_batch (the extract failed; abandoned: superseded by a
-                            new batch of the same period)
+        running --> failed: fail_batch (extract failed, or abandoned by a newer run of the period)
         staged --> failed: fail_batch (abandoned between stage and publish)
         succeeded --> [*]
         rejected --> [*]
         failed --> [*]
+
+A publish of a running batch stages it first (its stage never committed); so does a publish of a
+staged batch whose staging rows a crash emptied (staging tables are unlogged).
 
 'running' and 'staged' are in flight; 'succeeded', 'rejected' and 'failed' are final (a rerun
 opens a new batch). Each transition takes the row lock (SELECT ... FOR UPDATE), checks the status
