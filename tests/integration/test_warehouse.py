@@ -282,3 +282,40 @@ def test_analyst_reads_core_and_mart_and_nothing_else(analyst_18_url, warehouse_
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)
     warehouse_conn.execute("drop table raw.role_probe, mart.role_probe")
+
+
+def test_v052_makes_a_running_batch_whose_stage_committed_staged(empty_database, tmp_path):
+    """Batches in flight when V052 arrives: one whose stage committed becomes 'staged', others stay running."""
+    import shutil
+
+    from vagled.warehouse import migrate as migrate_module
+
+    before = tmp_path / "before"
+    before.mkdir()
+    for migration in migrate_module.discover():
+        if migration.version < 52:
+            shutil.copy(migration.path, before / migration.path.name)
+    migrate_module.migrate("vagled_migration_test", load_reference=False, migrations_dir=before)
+    with psycopg.connect(empty_database, autocommit=True) as conn:
+        insert = "insert into audit.load_batch (feed, status) values ('test', 'running') returning batch_id"
+        staged, landing = (conn.execute(insert).fetchone()[0] for _ in range(2))
+        conn.execute(
+            "insert into audit.validation_result"
+            " (batch_id, suite, success, rows_validated, rows_failed, statistics, summary)"
+            " values (%s, 'test', true, 1, 0, '{}', '{}')",
+            (staged,),
+        )
+        with pytest.raises(psycopg.errors.CheckViolation):
+            conn.execute("update audit.load_batch set status = 'staged' where batch_id = %s", (landing,))
+
+    migrate_module.migrate("vagled_migration_test", load_reference=False)
+    with psycopg.connect(empty_database, autocommit=True) as conn:
+        statuses = dict(conn.execute("select batch_id, status from audit.load_batch").fetchall())
+        assert statuses == {staged: "staged", landing: "running"}
+        # a staged batch is in flight: freshness does not count it as a finished load
+        conn.execute("update audit.load_batch set finished_at = now() where batch_id = %s", (staged,))
+        conn.execute(
+            "insert into audit.feed_freshness_policy (feed, dag_id, max_age) values ('test', 'test_dag', '1 day')"
+        )
+        row = conn.execute("select last_batch_id from mart.feed_freshness_at(now()) where feed = 'test'").fetchone()
+        assert row == (None,)

@@ -198,7 +198,7 @@ def check_invariants(conn, *, since: int = 0, allow_running: bool = False, repar
       batch leaves rows in staging;
     - every batch that received records keeps its raw payload, unchanged (its sha256 still holds);
     - every quarantine row names at least one failed check;
-    - unless ``allow_running``, no batch is left running.
+    - unless ``allow_running``, no batch is left in flight (running or staged).
     """
     from vagled.feeds import get_feed
 
@@ -229,12 +229,12 @@ def check_invariants(conn, *, since: int = 0, allow_running: bool = False, repar
         staged = conn.execute(
             f"select count(*) from staging.{spec.staging_table} where batch_id = %s", (batch_id,)
         ).fetchone()[0]
-        if status == "running":
+        if status in ("running", "staged"):  # in flight
             if not allow_running:
-                found.add(f"{label} was left running")
+                found.add(f"{label} was left {status}")
         elif staged:
             found.add(f"{label} left {staged} rows in staging")
-        if status != "running" and status != "succeeded" and not (error or "").strip():
+        if status in ("failed", "rejected") and not (error or "").strip():
             found.add(f"{label} ended without a reason")
         if held != quarantined:
             found.add(f"{label}: counts {quarantined} quarantined, quarantine holds {held}", max(quarantined - held, 0))

@@ -3,15 +3,9 @@
 -- the ad's other columns stay as they were. A removal of an ad never held changes nothing here
 -- (audit/insert_job_ad_unknown_removals.sql keeps it).
 with removals as (
-    select distinct on (s.ad_id) s.ad_id, s.removed_at, s.changed_at, s.batch_id
-    from staging.job_ad as s
-    where s.batch_id = %(batch_id)s
-      and s.is_removal
-      and not exists (
-          select from quarantine.record as q
-          where q.batch_id = s.batch_id and q.record_no = s.record_no
-      )
-    order by s.ad_id, s.changed_at desc, s.record_no desc
+    select p.ad_id, p.removed_at, p.changed_at, p.batch_id
+    from passing_batch as p
+    where p.is_removal
 )
 
 update core.job_ad as ad

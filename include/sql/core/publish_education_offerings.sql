@@ -15,22 +15,6 @@ newest as (
     from core.education_offering as o
 ),
 
-passing as (
-    select s.*
-    from staging.education_offering as s
-    where s.batch_id = %(batch_id)s
-      and not exists (
-          select from quarantine.record as q
-          where q.batch_id = s.batch_id and q.record_no = s.record_no
-      )
-),
-
-latest as (
-    select distinct on (offering_id) *
-    from passing
-    order by offering_id, record_no desc
-),
-
 incoming as (
     select
         l.*,
@@ -38,7 +22,7 @@ incoming as (
         snapshot.snapshot_on,
         -- first met in a snapshot older than the newest loaded: the newest one no longer listed it
         case when newest.seen_on > snapshot.snapshot_on then newest.seen_on end as closed_on
-    from latest as l
+    from passing_batch as l
     cross join snapshot
     cross join newest
     inner join core.education_provider as p

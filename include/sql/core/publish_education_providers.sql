@@ -1,24 +1,14 @@
 -- The providers one validated batch of education offerings names (run before the offerings).
 -- A provider is one organisation (NULL when the source gives none), name and municipality;
 -- unchanged rows are not rewritten.
-with passing as (
-    select s.*
-    from staging.education_offering as s
-    where s.batch_id = %(batch_id)s
-      and not exists (
-          select from quarantine.record as q
-          where q.batch_id = s.batch_id and q.record_no = s.record_no
-      )
-),
-
-latest as (
+with latest as (
     select distinct on (provider_org_number, provider_name, municipality_code)
         provider_org_number,
         provider_name,
         municipality_code,
         provider_type,
         batch_id
-    from passing
+    from passing_batch
     order by provider_org_number, provider_name, municipality_code, record_no desc
 )
 

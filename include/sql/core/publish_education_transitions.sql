@@ -1,20 +1,4 @@
 -- Merge one validated batch of Skolverket's establishment statistics; the last record per key wins.
-with passing as (
-    select s.*
-    from staging.education_transition as s
-    where s.batch_id = %(batch_id)s
-      and not exists (
-          select from quarantine.record as q
-          where q.batch_id = s.batch_id and q.record_no = s.record_no
-      )
-),
-
-latest as (
-    select distinct on (cohort_year, programme_code, region_code, owner_type, years_after) *
-    from passing
-    order by cohort_year, programme_code, region_code, owner_type, years_after, record_no desc
-)
-
 insert into core.education_transition as t (
     cohort_year, programme_code, region_code, owner_type, years_after, cohort, activity_year,
     region_level, county_code, municipality_code, graduates, graduates_status,
@@ -24,7 +8,7 @@ select
     cohort_year, programme_code, region_code, owner_type, years_after, cohort, activity_year,
     region_level, county_code, municipality_code, graduates, graduates_status,
     share_established, share_established_status, share_studying, share_studying_status, batch_id
-from latest
+from passing_batch
 on conflict (cohort_year, programme_code, region_code, owner_type, years_after) do update
 set cohort = excluded.cohort,
     activity_year = excluded.activity_year,

@@ -2,23 +2,6 @@
 -- ads, and the archives' ads, closed or not). The latest full record per ad wins; only a newer
 -- version of an ad changes it, so reruns and replays of older windows write nothing.
 -- Removals are applied after this by core/close_job_ads.sql; they never create an ad.
-with passing as (
-    select s.*
-    from staging.job_ad as s
-    where s.batch_id = %(batch_id)s
-      and not s.is_removal
-      and not exists (
-          select from quarantine.record as q
-          where q.batch_id = s.batch_id and q.record_no = s.record_no
-      )
-),
-
-latest as (
-    select distinct on (ad_id) *
-    from passing
-    order by ad_id, changed_at desc, record_no desc
-)
-
 insert into core.job_ad as ad (
     ad_id, headline, employer_name, employer_org_number, ssyk4, occupation_concept_id,
     occupation_label, municipality_code, county_code, number_of_vacancies, publication_date,
@@ -32,7 +15,8 @@ select
     last_publication_date, application_deadline, removed_at, changed_at, employment_type,
     working_hours_type, occupation_field_concept_id, occupation_field_label, experience_required,
     driving_license_required, access_to_own_car, batch_id, batch_id
-from latest
+from passing_batch
+where not is_removal
 on conflict (ad_id) do update
 set headline = excluded.headline,
     employer_name = excluded.employer_name,

@@ -11,19 +11,11 @@ with batch as (
 ),
 
 passing as (
-    select distinct on (s.workbook, s.field, s.month, s.county_code, s.municipality_code, s.area_name, s.sex, s.group_label)
-        s.*
-    from staging.jobseeker_cell as s
+    select p.*
+    from passing_batch as p
     cross join batch as b
-    where s.batch_id = %(batch_id)s
-      and s.month >= coalesce(b.first_month, '-infinity'::date)
-      and s.month < coalesce(b.end_month, 'infinity'::date)
-      and not exists (
-          select from quarantine.record as q
-          where q.batch_id = s.batch_id and q.record_no = s.record_no
-      )
-    order by s.workbook, s.field, s.month, s.county_code, s.municipality_code, s.area_name, s.sex, s.group_label,
-        s.record_no desc
+    where p.month >= coalesce(b.first_month, '-infinity'::date)
+      and p.month < coalesce(b.end_month, 'infinity'::date)
 ),
 
 cells as (

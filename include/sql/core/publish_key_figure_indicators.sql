@@ -1,19 +1,9 @@
 -- The indicators of one validated key-figure batch, as configured (title, unit, source): upserted
 -- before the facts that reference them; an unchanged indicator is not rewritten.
-with passing as (
-    select s.*
-    from staging.municipality_key_figure as s
-    where s.batch_id = %(batch_id)s
-      and not exists (
-          select from quarantine.record as q
-          where q.batch_id = s.batch_id and q.record_no = s.record_no
-      )
-),
-
-indicators as (
+with indicators as (
     select distinct on (indicator_code)
         indicator_code, source, source_ref, title, unit, frequency, batch_id
-    from passing
+    from passing_batch
     order by indicator_code, record_no desc
 )
 

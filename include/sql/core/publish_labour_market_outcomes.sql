@@ -1,14 +1,9 @@
 -- Merge one validated batch's TAB6383/TAB6384 cells (outcomes by education level, background and
 -- sex); the last record per key wins.
 with passing as (
-    select s.*
-    from staging.scb_transition as s
-    where s.batch_id = %(batch_id)s
-      and s.background_code is not null
-      and not exists (
-          select from quarantine.record as q
-          where q.batch_id = s.batch_id and q.record_no = s.record_no
-      )
+    select p.*
+    from passing_batch as p
+    where p.background_code is not null
 ),
 
 latest as (

@@ -1,15 +1,10 @@
 -- Merge one validated batch's TAB6929 cells (matched employment by education group); the last
 -- record per key wins.
 with passing as (
-    select s.*
-    from staging.scb_transition as s
-    inner join core.scb_code as c on c.variable_code = s.education_variable and c.value_code = s.education_code
-    where s.batch_id = %(batch_id)s
-      and s.background_code is null
-      and not exists (
-          select from quarantine.record as q
-          where q.batch_id = s.batch_id and q.record_no = s.record_no
-      )
+    select p.*
+    from passing_batch as p
+    inner join core.scb_code as c on c.variable_code = p.education_variable and c.value_code = p.education_code
+    where p.background_code is null
 ),
 
 latest as (

@@ -1,21 +1,5 @@
 -- Merge one validated yrkesbarometer file: every round is kept, keyed as the file is; the same
 -- round fetched again changes nothing unless the agency corrected a row.
-with passing as (
-    select s.*
-    from staging.yrkesbarometer as s
-    where s.batch_id = %(batch_id)s
-      and not exists (
-          select from quarantine.record as q
-          where q.batch_id = s.batch_id and q.record_no = s.record_no
-      )
-),
-
-latest as (
-    select distinct on (omgang, yb_concept_id, lan) *
-    from passing
-    order by omgang, yb_concept_id, lan, record_no desc
-)
-
 insert into core.occupational_outlook as o (
     omgang, yb_concept_id, lan, yb_yrke, yrkesomrade, ssyk4, delvis_helt, jobbmojligheter,
     rekryteringssituation, paradox, prognos, hogsta_bedomningsniva, text_jobbmojligheter,
@@ -25,7 +9,7 @@ select
     omgang, yb_concept_id, lan, yb_yrke, yrkesomrade, ssyk4, delvis_helt, jobbmojligheter,
     rekryteringssituation, paradox::jsonb, prognos, hogsta_bedomningsniva, text_jobbmojligheter,
     text_rekryteringssituation, taxonomi_version, batch_id, batch_id
-from latest
+from passing_batch
 on conflict (omgang, yb_concept_id, lan) do update
 set yb_yrke = excluded.yb_yrke,
     yrkesomrade = excluded.yrkesomrade,

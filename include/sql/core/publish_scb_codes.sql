@@ -1,22 +1,12 @@
 -- The codes one validated SCB transitions batch uses, with SCB's latest label and the configured
 -- meaning; a code is matched on, its label only shown.
-with passing as (
-    select s.*
-    from staging.scb_transition as s
-    where s.batch_id = %(batch_id)s
-      and not exists (
-          select from quarantine.record as q
-          where q.batch_id = s.batch_id and q.record_no = s.record_no
-      )
-),
-
-codes as (
+with codes as (
     select education_variable as variable_code, education_code as value_code, education_label as label,
         education_meaning as meaning, record_no
-    from passing
+    from passing_batch
     union all
     select 'BakgrVar', background_code, background_label, background_meaning, record_no
-    from passing
+    from passing_batch
     where background_code is not null
 ),
 

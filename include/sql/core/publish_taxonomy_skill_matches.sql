@@ -2,20 +2,9 @@
 -- batch published become exactly the snapshot's (new ones added, changed ones updated, ones the
 -- taxonomy dropped removed: a mapping is the taxonomy's current statement, not a fact with a
 -- history). Skills held in quarantine keep their mappings.
-with passing as (
-    select s.*
-    from staging.taxonomy_skill as s
-    where s.batch_id = %(batch_id)s
-      and not exists (
-          select from quarantine.record as q
-          where q.batch_id = s.batch_id and q.record_no = s.record_no
-      )
-),
-
-latest as (
-    select distinct on (concept_id) concept_id, esco_matches
-    from passing
-    order by concept_id, record_no desc
+with latest as (
+    select concept_id, esco_matches
+    from passing_batch
 ),
 
 matches as (

@@ -7,26 +7,15 @@ with batch as (
     select started_at::date as as_of from audit.load_batch where batch_id = %(batch_id)s
 ),
 
-passing as (
-    select s.*
-    from staging.taxonomy_skill as s
-    where s.batch_id = %(batch_id)s
-      and not exists (
-          select from quarantine.record as q
-          where q.batch_id = s.batch_id and q.record_no = s.record_no
-      )
-),
-
 latest as (
-    select distinct on (concept_id)
+    select
         concept_id,
         label,
         headline_concept_id,
         headline_label,
         replaced_by_concept_id,
         case when deprecated then (select as_of from batch) end as retired_at
-    from passing
-    order by concept_id, record_no desc
+    from passing_batch
 ),
 
 held as (

@@ -2,14 +2,9 @@
 -- Places stay on the programme row; these rows only say where it is given. Rows already right are
 -- left alone, so a rerun writes nothing.
 with passing as (
-    select s.*
-    from staging.education_offering as s
-    where s.batch_id = %(batch_id)s
-      and s.municipality_codes is not null
-      and not exists (
-          select from quarantine.record as q
-          where q.batch_id = s.batch_id and q.record_no = s.record_no
-      )
+    select p.*
+    from passing_batch as p
+    where p.municipality_codes is not null
 ),
 
 latest as (

@@ -7,13 +7,8 @@ with snapshot as (
 ),
 
 listed as (
-    select distinct s.offering_id
-    from staging.education_offering as s
-    where s.batch_id = %(batch_id)s
-      and not exists (
-          select from quarantine.record as q
-          where q.batch_id = s.batch_id and q.record_no = s.record_no
-      )
+    select p.offering_id
+    from passing_batch as p
 )
 
 update core.education_offering as o

@@ -1,17 +1,7 @@
 -- The groups a staged batch of job-seeker cells names (dimension:label as published).
-with passing as (
-    select s.dimension, s.group_label, s.field
-    from staging.jobseeker_cell as s
-    where s.batch_id = %(batch_id)s
-      and not exists (
-          select from quarantine.record as q
-          where q.batch_id = s.batch_id and q.record_no = s.record_no
-      )
-),
-
-named as (
+with named as (
     select distinct dimension || ':' || group_label as group_code, dimension, group_label as label_sv
-    from passing
+    from passing_batch
     where group_label is not null
     union
     -- the age cache's sexes give the sex groups

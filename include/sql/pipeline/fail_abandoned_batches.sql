@@ -1,10 +1,10 @@
--- A batch still 'running' for the same feed and period was left by a run that died: close it.
+-- A batch still in flight ('running' or 'staged') for the same feed and period was left by a run that died: close it.
 update audit.load_batch
 set status = 'failed',
     finished_at = now(),
     error = coalesce(error, 'abandoned: the run that opened it did not finish; superseded by batch ' || %(batch_id)s)
 where feed = %(feed)s
-  and status = 'running'
+  and status in ('running', 'staged')
   and batch_id <> %(batch_id)s
   and interval_start is not distinct from %(interval_start)s
   and interval_end is not distinct from %(interval_end)s

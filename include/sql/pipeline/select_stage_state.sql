@@ -1,9 +1,8 @@
--- Whether a batch's stage finished (its validation result is recorded) and how many rows it has in staging.
+-- A batch's status and counts, and how many rows it has in staging (whether a crash emptied it).
 select
     b.status,
     b.received,
     b.quarantined,
-    exists (select from audit.validation_result as v where v.batch_id = b.batch_id) as validated,
     (select count(*) from staging.{table} as s where s.batch_id = b.batch_id) as staged
 from audit.load_batch as b
 where b.batch_id = %(batch_id)s

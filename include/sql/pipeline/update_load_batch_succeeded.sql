@@ -1,3 +1,4 @@
+-- A staged batch's merge committed: its counts, and status 'succeeded'.
 update audit.load_batch
 set loaded = %(loaded)s,
     duplicates = %(duplicates)s,
@@ -5,3 +6,4 @@ set loaded = %(loaded)s,
     finished_at = now(),
     error = null
 where batch_id = %(batch_id)s
+  and status = any(%(allowed)s::text[])

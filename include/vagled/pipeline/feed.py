@@ -91,7 +91,11 @@ class FeedSpec:
         max_quarantine_share: above this share of quarantined records the batch is rejected whole.
         in_area: a record filter for national sources; records outside count as out_of_area.
         suite_parameters: values the suite needs at run time (reference code lists), read from core.
-        order_by: staged columns that decide which of several records with one key wins (latest last).
+        order_by: staged columns that decide which of several records with one key wins (latest
+            last): publish keeps the last by them in its passing rows (load.build_passing_rows).
+        passing_split: staged columns that keep records of one natural key apart in the passing
+            rows, because different statements publish them (a job ad's full record and its
+            removal); they still count as one key loaded.
         land: fetches one run's payloads from the upstream into raw (see Lander).
         period_required: whether a run with these params covers a period (a backfill of whole
             years, or a full reference snapshot, does not).
@@ -124,6 +128,7 @@ class FeedSpec:
     in_area: Callable[[dict[str, Any]], bool] | None = None
     suite_parameters: Callable[[Any], dict[str, Any]] | None = None
     order_by: tuple[str, ...] = field(default=("record_no",))
+    passing_split: tuple[str, ...] = ()
     land: Lander | None = None
     period_required: Callable[[Mapping[str, Any]], bool] = always
     partition_parameter: str | None = None

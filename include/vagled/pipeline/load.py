@@ -26,59 +26,33 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
+# The audit row's life is vagled.pipeline.batch's; its names stay importable from here.
+from vagled.pipeline.batch import (  # noqa: F401
+    BatchRejected,
+    BatchStateError,
+    fail_batch,
+    lock_for_publishing,
+    lock_for_staging,
+    mark_rejected,
+    mark_staged,
+    mark_succeeded,
+    note_batch,
+    open_batch,
+)
 from vagled.pipeline.feed import FeedSpec
-from vagled.pipeline.period import Period
 
 # Shared with stage and replay (vagled.pipeline.results); imported here too, where callers find them.
-from vagled.pipeline.results import BatchRejected, PublishResult, StageResult, to_json
+from vagled.pipeline.results import PublishResult, StageResult, to_json  # noqa: F401
 from vagled.sql import load_sql
 
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 50_000
+# From this many passing rows on, publish analyses its temporary table (see build_passing_rows).
+ANALYZE_PASSING_MIN_ROWS = 1_000
 
 
-# -- batches ------------------------------------------------------------------------------------
-def open_batch(conn, spec: FeedSpec, period: Period | None, run_id: str | None, *, partition: str | None = None) -> int:
-    """Create the audit row of a new batch and close any batch of the same period left running.
-
-    Args:
-        partition: for a feed loaded in parts, the part this batch covers (a municipality code);
-            only a batch of the same part and period is closed as abandoned.
-    """
-    from psycopg import sql
-
-    params = {
-        "feed": spec.name,
-        "interval_start": period.start if period else None,
-        "interval_end": period.end if period else None,
-        "run_id": run_id,
-        "suite": spec.suite,
-    }
-    if partition is None:
-        insert, abandon = "pipeline/insert_load_batch", "pipeline/fail_abandoned_batches"
-    else:
-        insert, abandon = "pipeline/insert_load_batch_partition", "pipeline/fail_abandoned_partition_batches"
-        params["partition_key"] = partition
-    with conn.transaction():
-        batch_id = conn.execute(load_sql(insert), params).fetchone()[0]
-        abandoned = [r[0] for r in conn.execute(load_sql(abandon), {**params, "batch_id": batch_id})]
-        # what an abandoned batch staged will never be published: clear it with the batch
-        conn.execute(
-            sql.SQL(load_sql("pipeline/delete_staged_batches")).format(table=sql.Identifier(spec.staging_table)),
-            {"batch_ids": abandoned},
-        )
-    if abandoned:
-        log.warning("%s: closed abandoned batch(es) %s of the same period as failed", spec.name, abandoned)
-    part = f" (part {partition})" if partition is not None else ""
-    log.info("%s: opened batch %d%s for %s", spec.name, batch_id, part, _describe(period))
-    return batch_id
-
-
-def _describe(period: Period | None) -> str:
-    return f"{period.start.isoformat()} .. {period.end.isoformat()}" if period else "no period"
-
-
+# -- landing ------------------------------------------------------------------------------------
 def land_payload(
     conn,
     batch_id: int,
@@ -108,23 +82,6 @@ def land_payload(
             },
         )
     return digest
-
-
-def note_batch(conn, batch_id: int, notes: str) -> None:
-    """Record in the batch what its source did not have (audit.load_batch.notes)."""
-    with conn.transaction():
-        conn.execute(load_sql("pipeline/update_load_batch_notes"), {"batch_id": batch_id, "notes": notes})
-
-
-def fail_batch(conn, batch_id: int, error: str, *, status: str = "failed") -> None:
-    """Mark a running batch failed (or rejected) with its reason (identity numbers in it masked)."""
-    from vagled.pipeline.record_checks import masked_text
-
-    with conn.transaction():
-        conn.execute(
-            load_sql("pipeline/update_load_batch_failed"),
-            {"batch_id": batch_id, "status": status, "error": masked_text(error)},
-        )
 
 
 # -- stage + validate ---------------------------------------------------------------------------
@@ -188,100 +145,141 @@ def stage_batch(
 def publish_batch(conn, spec: FeedSpec, batch_id: int) -> PublishResult:
     """Merge a staged batch into core and close its audit row, in one transaction.
 
+    A running batch whose stage never committed, or a staged one whose staging rows a crash
+    emptied, is staged again from raw first.
+
     Raises:
-        BatchRejected: the quarantined share is above the feed's threshold (the batch is marked
-            rejected and nothing is published), or the batch is not in a publishable state.
+        BatchRejected: the quarantined share is above the feed's threshold, or its cross-checks
+            failed (the batch is marked rejected and nothing is published).
+        BatchStateError: the batch is not staged (e.g. failed as abandoned by a newer run of
+            its period since it was staged).
     """
     from psycopg import sql
 
     table = sql.Identifier(spec.staging_table)
     _ensure_staged(conn, spec, batch_id)
     with conn.transaction():
-        row = conn.execute(load_sql("pipeline/select_load_batch_for_update"), {"batch_id": batch_id}).fetchone()
-        if row is None:
-            raise BatchRejected(f"batch {batch_id} does not exist")
-        _, feed, status, received, loaded, quarantined, duplicates, out_of_area = row
-        if status == "succeeded":
-            log.info("%s batch %d was already published: nothing to do", feed, batch_id)
-            return PublishResult(batch_id, received, loaded, quarantined, duplicates, out_of_area)
-        if status != "running":
-            raise BatchRejected(f"batch {batch_id} is {status}; rerun the DAG to load the period again")
-        share = quarantined / received if received else 0.0
-        failed_checks = spec.batch_checks(conn, batch_id) if spec.batch_checks is not None else []
-        if failed_checks:
-            message = (
-                f"{feed} batch {batch_id} rejected: its cross-checks failed, nothing was published: "
-                + "; ".join(failed_checks[:20])
-                + (f" (and {len(failed_checks) - 20} more)" if len(failed_checks) > 20 else "")
-            )
-            conn.execute(
-                load_sql("pipeline/update_load_batch_failed"),
-                {"batch_id": batch_id, "status": "rejected", "error": message},
-            )
-            conn.execute(sql.SQL(load_sql("pipeline/delete_staged_batch")).format(table=table), {"batch_id": batch_id})
-        elif share > spec.max_quarantine_share:
-            message = (
-                f"{feed} batch {batch_id} rejected: {quarantined} of {received} records ({share:.1%}) failed "
-                f"validation, above the feed's threshold of {spec.max_quarantine_share:.0%}. Nothing was "
-                f"published; see quarantine.record where batch_id = {batch_id}; the raw payload is kept "
-                "for a rerun after the fix."
-            )
-            unreadable = [
-                r[0] for r in conn.execute(load_sql("pipeline/select_unreadable_reasons"), {"batch_id": batch_id})
-            ]
-            if unreadable:
-                message += " Unreadable or held before validation: " + "; ".join(unreadable)
-            conn.execute(
-                load_sql("pipeline/update_load_batch_failed"),
-                {"batch_id": batch_id, "status": "rejected", "error": message},
-            )
+        batch = lock_for_publishing(conn, batch_id)
+        if batch.published:
+            log.info("%s batch %d was already published: nothing to do", batch.feed, batch_id)
+            return _result(batch)
+        message = _rejection(conn, spec, batch)
+        if message:
+            mark_rejected(conn, batch_id, message)
             # The quarantine rows and the raw payload stay; the staged rows of a refused batch are litter.
             conn.execute(sql.SQL(load_sql("pipeline/delete_staged_batch")).format(table=table), {"batch_id": batch_id})
-        else:
-            message = ""
     if message:
         raise BatchRejected(message)
 
     with conn.transaction():
         # One merge of a feed (and part) at a time: two runs of a feed never interleave in core.
         conn.execute(load_sql("pipeline/lock_feed_publish"), {"batch_id": batch_id})
-        conn.execute(load_sql("pipeline/select_load_batch_for_update"), {"batch_id": batch_id})
-        key = sql.SQL(", ").join(sql.SQL("s.") + sql.Identifier(col) for col in spec.natural_key)
-        passing, distinct_keys = conn.execute(
-            sql.SQL(load_sql("pipeline/count_publishable")).format(table=table, key=key), {"batch_id": batch_id}
-        ).fetchone()
+        # What was checked above may have changed while this publish waited for the feed's lock:
+        # a concurrent publish of the same batch, or a newer run that closed it as abandoned.
+        batch = lock_for_publishing(conn, batch_id)
+        if batch.published:
+            log.info("%s batch %d was published meanwhile: nothing to do", batch.feed, batch_id)
+            return _result(batch)
+        passing, loaded = build_passing_rows(conn, spec, batch_id)
         for name in spec.pre_publish_sql:
             step = conn.execute(load_sql(name), {"batch_id": batch_id})
-            log.info("%s batch %d: %s changed %d rows", feed, batch_id, name, step.rowcount)
-        merged = conn.execute(load_sql(spec.publish_sql), {"batch_id": batch_id})
-        merged_rows = merged.rowcount
+            log.info("%s batch %d: %s changed %d rows", spec.name, batch_id, name, step.rowcount)
+        merged_rows = conn.execute(load_sql(spec.publish_sql), {"batch_id": batch_id}).rowcount
         for name in spec.post_publish_sql:
             step = conn.execute(load_sql(name), {"batch_id": batch_id})
-            log.info("%s batch %d: %s changed %d rows", feed, batch_id, name, step.rowcount)
-        duplicates = passing - distinct_keys
-        conn.execute(
-            load_sql("pipeline/update_load_batch_succeeded"),
-            {"batch_id": batch_id, "loaded": distinct_keys, "duplicates": duplicates},
-        )
+            log.info("%s batch %d: %s changed %d rows", spec.name, batch_id, name, step.rowcount)
+        duplicates = passing - loaded
+        mark_succeeded(conn, batch_id, loaded=loaded, duplicates=duplicates)
         conn.execute(sql.SQL(load_sql("pipeline/delete_staged_batch")).format(table=table), {"batch_id": batch_id})
     log.info(
         "%s batch %d published: %d loaded (%d rows changed in core), %d quarantined, %d duplicates",
-        feed,
+        spec.name,
         batch_id,
-        distinct_keys,
+        loaded,
         merged_rows,
-        quarantined,
+        batch.quarantined,
         duplicates,
     )
-    return PublishResult(batch_id, received, distinct_keys, quarantined, duplicates, out_of_area)
+    return PublishResult(batch_id, batch.received, loaded, batch.quarantined, duplicates, batch.out_of_area)
+
+
+def _result(batch) -> PublishResult:
+    return PublishResult(
+        batch.batch_id, batch.received, batch.loaded, batch.quarantined, batch.duplicates, batch.out_of_area
+    )
+
+
+def _rejection(conn, spec: FeedSpec, batch) -> str:
+    """Why a staged batch is refused whole ('' when it may be published)."""
+    batch_id, feed, received, quarantined = batch.batch_id, batch.feed, batch.received, batch.quarantined
+    failed_checks = spec.batch_checks(conn, batch_id) if spec.batch_checks is not None else []
+    if failed_checks:
+        return (
+            f"{feed} batch {batch_id} rejected: its cross-checks failed, nothing was published: "
+            + "; ".join(failed_checks[:20])
+            + (f" (and {len(failed_checks) - 20} more)" if len(failed_checks) > 20 else "")
+        )
+    share = quarantined / received if received else 0.0
+    if share <= spec.max_quarantine_share:
+        return ""
+    message = (
+        f"{feed} batch {batch_id} rejected: {quarantined} of {received} records ({share:.1%}) failed "
+        f"validation, above the feed's threshold of {spec.max_quarantine_share:.0%}. Nothing was "
+        f"published; see quarantine.record where batch_id = {batch_id}; the raw payload is kept "
+        "for a rerun after the fix."
+    )
+    unreadable = [r[0] for r in conn.execute(load_sql("pipeline/select_unreadable_reasons"), {"batch_id": batch_id})]
+    if unreadable:
+        message += " Unreadable or held before validation: " + "; ".join(unreadable)
+    return message
+
+
+def build_passing_rows(conn, spec: FeedSpec, batch_id: int) -> tuple[int, int]:
+    """Build ``passing_batch``, the batch's passing rows, inside the publish's transaction.
+
+    A temporary table (dropped at commit) of the staged rows of the batch that are not in
+    quarantine, one per natural key (and FeedSpec.passing_split), the winner the last by
+    FeedSpec.order_by. Every publish statement of the feed reads it, so the rule of which rows
+    pass lives here once.
+
+    Returns:
+        (passing, loaded): the staged rows that passed validation, and the natural keys among
+        them (duplicates = passing - loaded).
+    """
+    from psycopg import sql
+
+    table = sql.Identifier(spec.staging_table)
+    key_columns = (*spec.natural_key, *spec.passing_split)
+    key = sql.SQL(", ").join(sql.SQL("s.") + sql.Identifier(col) for col in key_columns)
+    order = sql.SQL(", ").join(sql.SQL("s.") + sql.Identifier(col) + sql.SQL(" desc") for col in spec.order_by)
+    # A publish inside an outer transaction (a replay) may find the table of an earlier one.
+    conn.execute("drop table if exists pg_temp.passing_batch")
+    conn.execute(sql.SQL(load_sql("pipeline/create_passing_batch")).format(table=table))
+    rows = conn.execute(
+        sql.SQL(load_sql("pipeline/insert_passing_batch")).format(table=table, key=key, order=order),
+        {"batch_id": batch_id},
+    ).rowcount
+    natural_key = sql.SQL(", ").join(sql.Identifier(col) for col in spec.natural_key)
+    if spec.passing_split:
+        loaded = conn.execute(sql.SQL(load_sql("pipeline/count_passing_keys")).format(key=natural_key)).fetchone()[0]
+    else:
+        loaded = rows
+    passing = conn.execute(
+        sql.SQL(load_sql("pipeline/count_passing_rows")).format(table=table), {"batch_id": batch_id}
+    ).fetchone()[0]
+    if rows >= ANALYZE_PASSING_MIN_ROWS:
+        # Temporary tables have no statistics until analysed (autovacuum never sees them); the
+        # key columns are what the publish statements join and group on.
+        conn.execute(sql.SQL(load_sql("pipeline/analyze_passing_batch")).format(key=natural_key))
+    return passing, loaded
 
 
 def _ensure_staged(conn, spec: FeedSpec, batch_id: int) -> None:
-    """Stage a running batch again from raw if its staging is missing.
+    """Stage a batch again from raw if its stage never committed or its staging is missing.
 
     Staging tables are unlogged: a warehouse that crashed (or was stopped hard) comes back with
     them empty, and a publish task retried after that would otherwise publish nothing. A batch
-    whose stage never committed (no validation result) is staged here too.
+    still running (its stage never committed) is staged here too.
     """
     from psycopg import sql
 
@@ -291,15 +289,14 @@ def _ensure_staged(conn, spec: FeedSpec, batch_id: int) -> None:
     ).fetchone()
     if state is None:
         return
-    status, received, quarantined, validated, staged = state
-    if status != "running" or (validated and (staged or received <= quarantined)):
-        return
-    log.warning(
-        "%s batch %d: %s; staging it again from the raw payload",
-        spec.name,
-        batch_id,
-        "its staged rows are gone (the warehouse restarted?)" if validated else "it was never staged to the end",
-    )
+    status, received, quarantined, staged = state
+    if status == "running":
+        reason = "it was never staged to the end"
+    elif status == "staged" and not staged and received > quarantined:
+        reason = "its staged rows are gone (the warehouse restarted?)"
+    else:
+        return  # staged, or not publishable: lock_for_publishing says why
+    log.warning("%s batch %d: %s; staging it again from the raw payload", spec.name, batch_id, reason)
     stage_batch(conn, spec, batch_id)
 
 

@@ -527,28 +527,22 @@ class Stager:
         """Hold the batch's audit row while staging it, so two attempts never stage one batch at once.
 
         Returns:
-            None for a running batch; for one already published, its counts (staging it again
-            would only leave litter in staging and drop its quarantine rows).
+            None: the batch is running or staged (vagled.pipeline.batch.lock_for_staging).
 
         Raises:
-            BatchRejected: the batch does not exist, or failed or was rejected (a rerun opens a new one).
+            BatchStateError: the batch does not exist, or is published, failed or rejected (a rerun
+                opens a new one).
         """
-        batch_id = self.batch_id
-        row = self.conn.execute(load_sql("pipeline/select_load_batch_for_update"), {"batch_id": batch_id}).fetchone()
-        if row is None:
-            raise BatchRejected(f"batch {batch_id} does not exist")
-        _, _, status, received, _, quarantined, _, out_of_area = row
-        if status == "succeeded":
-            return StageResult(batch_id, received, quarantined, out_of_area)
-        if status != "running":
-            raise BatchRejected(
-                f"batch {batch_id} is {status}: it is not staged again; rerun the DAG to load the period"
-            )
+        from vagled.pipeline.batch import lock_for_staging
+
+        lock_for_staging(self.conn, self.batch_id)
         return None
 
     def _close(self) -> None:
         """Count what a lander skipped, write the batch's counts and its validation result."""
         from psycopg import sql
+
+        from vagled.pipeline.batch import mark_staged
 
         totals, batch_id = self.totals, self.batch_id
         # Records a lander skipped before landing (counted in its parts) are outside the area too.
@@ -558,7 +552,7 @@ class Stager:
         if totals.received >= ANALYZE_MIN_ROWS:
             self.cur.execute(sql.SQL(load_sql("pipeline/analyze_staged_table")).format(table=self.table))
         counts = {"received": totals.received, "quarantined": totals.quarantined, "out_of_area": totals.out_of_area}
-        self.cur.execute(load_sql("pipeline/update_load_batch_staged"), {"batch_id": batch_id, **counts})
+        mark_staged(self.conn, batch_id, **counts)
         self.cur.execute(
             load_sql("pipeline/insert_validation_result"),
             {

@@ -1,7 +1,5 @@
--- Rows of a staged batch that passed validation, and how many distinct natural keys they hold.
-select
-    count(*) as passing,
-    count(distinct ({key})) as distinct_keys
+-- How many staged rows of a batch passed validation (the duplicates among them are not in passing_batch).
+select count(*) as passing
 from staging.{table} as s
 where s.batch_id = %(batch_id)s
   and not exists (

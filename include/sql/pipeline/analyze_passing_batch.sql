@@ -1,0 +1,2 @@
+-- Statistics of the passing rows' key columns for the publish statements' plans.
+analyze passing_batch ({key})
