@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from vagled.feeds.job_ads import SPEC as JOB_ADS
-from vagled.feeds.outlook import SPEC as OUTLOOK
+from vagled.feeds.job_ads.spec import SPEC as JOB_ADS
+from vagled.feeds.occupational_outlook.spec import SPEC as OUTLOOK
 from vagled.pipeline import batch as batches
 from vagled.pipeline.batch import BatchRejected, BatchStateError
 from vagled.pipeline.load import land_payload, publish_batch, stage_batch

@@ -42,7 +42,7 @@ from vagled.pipeline.batch import (  # noqa: F401
 from vagled.pipeline.feed import FeedSpec
 
 # Shared with stage and replay (vagled.pipeline.results); imported here too, where callers find them.
-from vagled.pipeline.results import PublishResult, StageResult, to_json  # noqa: F401
+from vagled.pipeline.results import PublishResult, StageResult, to_json
 from vagled.sql import load_sql
 
 log = logging.getLogger(__name__)

@@ -38,6 +38,7 @@ SPEC = FeedSpec(
     in_area=in_area,
     suite_parameters=suite_parameters,
     order_by=("changed_at", "record_no"),
+    passing_split=("is_removal",),
     land=land_job_ads,
     period_required=is_increment,
 )
