@@ -102,7 +102,7 @@ def load_path(feed: str, *, name: str | None = None, run_params: Any = None) -> 
         return tasks.publish(feed, extracted["batch_id"], watermark=extracted.get("watermark"))
 
     @task(task_id=f"data_docs_{name}", **_alerts((feed,)))
-    def data_docs(extracted: dict[str, Any]) -> dict[str, Any]:
+    def data_docs(extracted: dict[str, Any] | None) -> dict[str, Any]:
         """Render the batch's validation result in the GX Data Docs site, after publish.
 
         - **Reads:** audit.validation_result and quarantine.record of the batch.
@@ -112,7 +112,8 @@ def load_path(feed: str, *, name: str | None = None, run_params: Any = None) -> 
         """
         from vagled.pipeline import tasks
 
-        return tasks.data_docs(feed, extracted["batch_id"])
+        # None when extract failed: the teardown still runs, and must not fail (nor alert) for it.
+        return tasks.data_docs(feed, (extracted or {}).get("batch_id"))
 
     extracted = extract(run_params) if run_params is not None else extract()
     published = publish(extracted, stage(extracted))

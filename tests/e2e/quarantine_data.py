@@ -34,6 +34,7 @@ def _row(concept: str, ssyk: str, lan: str) -> dict:
 def load_outlook_with_quarantine(conn) -> dict:
     """Load one yrkesbarometer round for 12 occupations plus one of an unknown SSYK code; return its audit row."""
     from vagled.feeds.occupational_outlook.spec import SPEC
+    from vagled.pipeline.data_docs import record_batch_docs
     from vagled.pipeline.load import land_payload, open_batch, publish_batch, stage_batch
     from vagled.sql import load_sql
 
@@ -45,6 +46,8 @@ def load_outlook_with_quarantine(conn) -> dict:
     land_payload(conn, batch_id, SPEC.name, 0, source_url="test://", body=body, content_type="application/json")
     stage_batch(conn, SPEC, batch_id)
     publish_batch(conn, SPEC, batch_id)
+    # What the load path's data_docs task does after publish: the page the Data health page links.
+    record_batch_docs(conn, feed=SPEC.name, suite_name=SPEC.suite, batch_id=batch_id)
     cur = conn.execute(
         "select batch_id, status, received, loaded, quarantined from audit.load_batch where batch_id = %s",
         (batch_id,),

@@ -84,10 +84,16 @@ def publish(feed: str, batch_id: int, *, watermark: str | None = None) -> dict[s
     return result.as_dict()
 
 
-def data_docs(feed: str, batch_id: int) -> dict[str, Any]:
-    """Build the batch's Data Docs from what its stage left in the warehouse; never fails."""
+def data_docs(feed: str, batch_id: int | None) -> dict[str, Any]:
+    """Build the batch's Data Docs from what its stage left in the warehouse; never fails.
+
+    ``batch_id`` is None when extract failed before it returned one: there is nothing to render.
+    """
     from vagled.pipeline.data_docs import record_batch_docs
 
+    if batch_id is None:
+        log.info("%s: no batch to render Data Docs for (extract did not finish)", feed)
+        return {"batch_id": None, "data_docs": None}
     spec = get_feed(feed)
     with _connect() as conn:
         index = record_batch_docs(conn, feed=feed, suite_name=spec.suite, batch_id=batch_id)
