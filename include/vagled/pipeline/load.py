@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
@@ -180,14 +181,16 @@ def publish_batch(conn, spec: FeedSpec, batch_id: int) -> PublishResult:
         if batch.published:
             log.info("%s batch %d was published meanwhile: nothing to do", batch.feed, batch_id)
             return _result(batch)
+        begun = time.monotonic()
         passing, loaded = build_passing_rows(conn, spec, batch_id)
+        log.info(
+            "%s batch %d: %d passing rows gathered in %.2f s", spec.name, batch_id, passing, time.monotonic() - begun
+        )
         for name in spec.pre_publish_sql:
-            step = conn.execute(load_sql(name), {"batch_id": batch_id})
-            log.info("%s batch %d: %s changed %d rows", spec.name, batch_id, name, step.rowcount)
-        merged_rows = conn.execute(load_sql(spec.publish_sql), {"batch_id": batch_id}).rowcount
+            _publish_step(conn, spec, batch_id, name)
+        merged_rows = _publish_step(conn, spec, batch_id, spec.publish_sql)
         for name in spec.post_publish_sql:
-            step = conn.execute(load_sql(name), {"batch_id": batch_id})
-            log.info("%s batch %d: %s changed %d rows", spec.name, batch_id, name, step.rowcount)
+            _publish_step(conn, spec, batch_id, name)
         duplicates = passing - loaded
         mark_succeeded(conn, batch_id, loaded=loaded, duplicates=duplicates)
         conn.execute(sql.SQL(load_sql("pipeline/delete_staged_batch")).format(table=table), {"batch_id": batch_id})
@@ -201,6 +204,14 @@ def publish_batch(conn, spec: FeedSpec, batch_id: int) -> PublishResult:
         duplicates,
     )
     return PublishResult(batch_id, batch.received, loaded, batch.quarantined, duplicates, batch.out_of_area)
+
+
+def _publish_step(conn, spec: FeedSpec, batch_id: int, name: str) -> int:
+    """Run one publish statement of a feed; log its rows and time (what a slow publish is read from)."""
+    begun = time.monotonic()
+    rows = conn.execute(load_sql(name), {"batch_id": batch_id}).rowcount
+    log.info("%s batch %d: %s changed %d rows in %.2f s", spec.name, batch_id, name, rows, time.monotonic() - begun)
+    return rows
 
 
 def _result(batch) -> PublishResult:
