@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from jobstream_ads import jobstream_ad
 
 from vagled.feeds.job_ads.spec import SPEC as JOB_ADS
 from vagled.feeds.occupational_outlook.spec import SPEC as OUTLOOK
@@ -29,22 +30,12 @@ def _outlook_row(concept: str, **changes) -> dict:
 
 
 def _ad(ad_id: str, timestamp: int, **changes) -> dict:
-    ad = {
-        "id": ad_id,
-        "headline": f"Annons {ad_id}",
-        "description": {"text": "Vi söker dig."},
-        "employer": {"name": "Region Örebro län", "organization_number": "2321000164"},
-        "occupation": {"concept_id": "abc_def_ghi", "label": "Sjuksköterska", "legacy_ams_taxonomy_id": "1"},
-        "occupation_group": {"concept_id": "x", "label": "Sjuksköterskor", "legacy_ams_taxonomy_id": "2221"},
-        "workplace_address": {"municipality_code": "1880", "region_code": "18"},
-        "number_of_vacancies": 1,
-        "publication_date": "2026-05-01T08:00:00",
-        "last_publication_date": "2026-06-01T23:59:59",
-        "removed": False,
-        "timestamp": timestamp,
-    }
-    ad.update(changes)
-    return ad
+    dates = {"publication_date": "2026-05-01T08:00:00", "last_publication_date": "2026-06-01T23:59:59"}
+    occupation_group = {"concept_id": "x", "label": "Sjuksköterskor", "legacy_ams_taxonomy_id": "2221"}
+    return jobstream_ad(
+        ad_id,
+        **{"timestamp": timestamp, "number_of_vacancies": 1, "occupation_group": occupation_group, **dates, **changes},
+    )
 
 
 def _landed(conn, spec, records: list[dict], period: Period = PERIOD) -> int:

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from jobstream_ads import jobstream_ad
 
 from vagled.feeds.job_ads.spec import SPEC as JOB_ADS
 from vagled.pipeline.data_docs import data_docs_index, gx_root, record_batch_docs
@@ -18,22 +19,9 @@ PERIOD = Period(datetime(2026, 5, 1, tzinfo=UTC), datetime(2026, 6, 1, tzinfo=UT
 
 
 def _ad(ad_id: str, **changes) -> dict:
-    ad = {
-        "id": ad_id,
-        "headline": f"Annons {ad_id}",
-        "description": {"text": "Vi söker dig."},
-        "employer": {"name": "Region Örebro län", "organization_number": "2321000164"},
-        "occupation": {"concept_id": "abc_def_ghi", "label": "Sjuksköterska", "legacy_ams_taxonomy_id": "1"},
-        "occupation_group": {"concept_id": "x", "label": "Sjuksköterskor", "legacy_ams_taxonomy_id": "2221"},
-        "workplace_address": {"municipality_code": "1880", "region_code": "18"},
-        "number_of_vacancies": 2,
-        "publication_date": "2026-05-02T08:00:00",
-        "last_publication_date": "2026-06-02T23:59:59",
-        "removed": False,
-        "timestamp": 1777708800000,
-    }
-    ad.update(changes)
-    return ad
+    dates = {"publication_date": "2026-05-02T08:00:00", "last_publication_date": "2026-06-02T23:59:59"}
+    occupation_group = {"concept_id": "x", "label": "Sjuksköterskor", "legacy_ams_taxonomy_id": "2221"}
+    return jobstream_ad(ad_id, **{"timestamp": 1777708800000, "occupation_group": occupation_group, **dates, **changes})
 
 
 def test_staged_batch_is_in_data_docs(warehouse_conn):

@@ -10,6 +10,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from jobstream_ads import jobstream_ad
 
 from vagled.feeds.job_ads.spec import SPEC as JOB_ADS
 from vagled.feeds.occupational_outlook.spec import SPEC as OUTLOOK
@@ -22,26 +23,7 @@ PERIOD = Period(datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UT
 
 
 def _ad(ad_id: str, **changes) -> dict:
-    ad = {
-        "id": ad_id,
-        "headline": f"Annons {ad_id}",
-        "description": {"text": "Vi söker dig."},
-        "employer": {"name": "Region Örebro län", "organization_number": "2321000164"},
-        "occupation": {"concept_id": "abc_def_ghi", "label": "Sjuksköterska", "legacy_ams_taxonomy_id": "1"},
-        "occupation_group": {
-            "concept_id": "x",
-            "label": "Grundutbildade sjuksköterskor",
-            "legacy_ams_taxonomy_id": "2221",
-        },
-        "workplace_address": {"municipality_code": "1880", "region_code": "18"},
-        "number_of_vacancies": 2,
-        "publication_date": "2026-03-02T08:00:00",
-        "last_publication_date": "2026-04-02T23:59:59",
-        "removed": False,
-        "timestamp": 1772438400000,
-    }
-    ad.update(changes)
-    return ad
+    return jobstream_ad(ad_id, **changes)
 
 
 def _load(conn, spec, payloads: list[bytes], content_type: str = "application/json"):
