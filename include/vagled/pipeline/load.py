@@ -126,9 +126,6 @@ def stage_batch(
 
     stager = Stager(conn, spec, batch_id, chunk_rows=chunk_rows)
     staged = stager.stage_parts(parts if parts is not None else _landed_parts(conn, batch_id))
-    if isinstance(staged, StageResult):
-        log.info("%s batch %d was already published: nothing to stage", spec.name, batch_id)
-        return staged
     log.info(
         "%s batch %d staged %s: %d received, %d quarantined, %d outside the area; validation took %.1f s",
         spec.name,

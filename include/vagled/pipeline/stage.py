@@ -43,7 +43,7 @@ from itertools import chain
 from typing import Any, NamedTuple
 
 from vagled.pipeline.feed import FeedSpec, ParseFailure, SourceStructureError
-from vagled.pipeline.results import BatchRejected, StageResult, to_json
+from vagled.pipeline.results import BatchRejected, to_json
 from vagled.sql import load_sql
 
 log = logging.getLogger(__name__)
@@ -453,18 +453,16 @@ class Stager:
         self.items: list[tuple[int, Item]] = []
 
     # -- entry points ---------------------------------------------------------------------------
-    def stage_parts(self, parts: Iterable[tuple[int, str, bytes]]) -> Totals | StageResult:
+    def stage_parts(self, parts: Iterable[tuple[int, str, bytes]]) -> Totals:
         """Stage the payloads (part_no, content_type, body), numbering their records from 1.
 
-        Returns:
-            The totals; for a batch already published, its StageResult (it is left as it is).
-
         Raises:
-            BatchRejected: the batch is not running, or the suite failed at batch level.
+            BatchStateError: the batch is not running or staged (vagled.pipeline.batch).
+            BatchRejected: the suite failed at batch level.
         """
         return self._run(lambda: self._feed_parts(iter(parts)))
 
-    def stage_records(self, records: list[tuple[int, Item]]) -> Totals | StageResult:
+    def stage_records(self, records: list[tuple[int, Item]]) -> Totals:
         """Stage records already parsed and numbered (a replay's), record by record.
 
         Args:
@@ -482,10 +480,11 @@ class Stager:
         return self._run(feed)
 
     # -- the batch's transaction ----------------------------------------------------------------
-    def _run(self, feed) -> Totals | StageResult:
+    def _run(self, feed) -> Totals:
         from psycopg import sql
 
         from vagled.pipeline.background import reap
+        from vagled.pipeline.batch import lock_for_staging
         from vagled.pipeline.validate import suite_columns, validation_definition
 
         spec, conn = self.spec, self.conn
@@ -505,9 +504,8 @@ class Stager:
 
         with conn.transaction(), conn.cursor() as cur:
             self.cur = cur
-            published = self._lock()
-            if published is not None:
-                return published
+            # Held until the stage commits, so two attempts never stage one batch at once.
+            lock_for_staging(conn, self.batch_id)
             cur.execute(
                 sql.SQL(load_sql("pipeline/delete_staged_batch")).format(table=self.table), {"batch_id": self.batch_id}
             )
@@ -522,21 +520,6 @@ class Stager:
                 reap(wait=True)
             self._close()
         return self.totals
-
-    def _lock(self) -> StageResult | None:
-        """Hold the batch's audit row while staging it, so two attempts never stage one batch at once.
-
-        Returns:
-            None: the batch is running or staged (vagled.pipeline.batch.lock_for_staging).
-
-        Raises:
-            BatchStateError: the batch does not exist, or is published, failed or rejected (a rerun
-                opens a new one).
-        """
-        from vagled.pipeline.batch import lock_for_staging
-
-        lock_for_staging(self.conn, self.batch_id)
-        return None
 
     def _close(self) -> None:
         """Count what a lander skipped, write the batch's counts and its validation result."""
