@@ -1,27 +1,33 @@
 """The loaders a user would pick instead of the load path: dlt (merge) and pandas ``to_sql``.
 
 Measured in the same run and on the same embedded PostgreSQL as the COPY floor and the path
-(bench/load_path.py), right after them, on exactly the rows the path loaded: the columns of
-``core.job_ad``, read back from it with a server-side cursor in chunks of CHUNK rows. The peers
-thus get flattened, typed rows (no JSON to parse, no validation, no quarantine), which favours
-them over the path; what each figure includes:
+(bench/load_path.py), right after them, on exactly the rows the path wrote: each ad's row of
+``core.job_ad`` and its child rows in ``core.job_ad_keyword`` (about 14 an ad) and
+``core.job_ad_requirement`` (about 4), read back with server-side cursors in chunks of CHUNK
+ads. The peers thus get flattened, typed rows (no JSON to parse, no validation, no quarantine),
+which favours them over the path; every figure is ads per second, each ad with its child rows,
+as the path's and the floor's are. What each includes:
 
 - dlt (the release pinned in bench/requirements-bench.lock, the pyproject extra ``bench``):
-  ``pipeline.run`` of a resource with ``write_disposition="merge"`` and ``primary_key="ad_id"``,
-  destination postgres, its defaults otherwise (delete-insert merge through a staging dataset,
-  INSERT VALUES load files), column types given from ``core.job_ad`` so that every column exists
-  even when all its values are NULL. Timed: extract (reading the rows from the server, timed apart
-  as ``source_read_s``) + normalize + load. First load into an empty dataset, then the rerun: the
-  same rows again.
-- pandas ``DataFrame.to_sql``: append to a table made ``like core.job_ad`` (its types, key and
-  indexes; no foreign keys), SQLAlchemy with psycopg 3, ``method=PANDAS_METHOD``,
-  ``chunksize=PANDAS_CHUNKSIZE``. Timed: the to_sql calls only (the frames are built untimed).
-  ``method=None`` (SQLAlchemy's executemany, "insertmanyvalues" batches) was faster than
-  ``"multi"`` here (see docs/performance.md), so it is the one measured.
+  ``pipeline.run`` of one resource yielding each ad's ``core.job_ad`` columns with two nested
+  lists, ``keywords`` and ``requirements`` (aggregated per ad by the server, ``jsonb_agg``), with
+  ``write_disposition="merge"`` and ``primary_key="ad_id"``, destination postgres, its defaults
+  otherwise (delete-insert merge through a staging dataset, INSERT VALUES load files). dlt makes
+  the child tables ``job_ad__keywords`` and ``job_ad__requirements`` itself and its merge replaces
+  the child rows of the ads it merges: the path's semantics. Column types are given from the core
+  tables (the nested ones as ``nested_hints``) so that every column exists even when all its
+  values are NULL. Timed: extract (reading the rows from the server, timed apart as
+  ``source_read_s``) + normalize + load. First load into an empty dataset, then the rerun: the
+  same rows again. Every table's rows in the destination are checked after each.
+- pandas ``DataFrame.to_sql``: append three frames into three tables made ``like core.<table>
+  including all`` (types, keys, indexes; no foreign keys), SQLAlchemy with psycopg 3,
+  ``method=PANDAS_METHOD``, ``chunksize=PANDAS_CHUNKSIZE``. Timed: the to_sql calls only (the
+  frames are built untimed). ``method=None`` (SQLAlchemy's executemany, "insertmanyvalues"
+  batches) was faster than ``"multi"`` here (see docs/performance.md), so it is the one measured.
 
 Each runs in a child process (its peak resident memory from the kernel).
 
-    python bench/peers.py             # peers on what core.job_ad of the bench's warehouse holds
+    python bench/peers.py             # peers on what core.job_ad (and its child tables) of the bench's warehouse hold
 """
 
 from __future__ import annotations
@@ -44,7 +50,14 @@ PANDAS_METHOD: str | None = os.environ.get("VAGLED_BENCH_PANDAS_METHOD") or None
 PANDAS_CHUNKSIZE = 5_000
 DLT_DATASET = "bench_dlt"
 PANDAS_SCHEMA = "bench_pandas"
-SOURCE = "core.job_ad"
+# The tables the path's publish writes: the ads, then each ad's child rows.
+TABLES = ("job_ad", "job_ad_keyword", "job_ad_requirement")
+# dlt's nested lists: (list name, core table, its columns in the list); dlt names the child
+# tables job_ad__keywords and job_ad__requirements.
+NESTED = (
+    ("keywords", "job_ad_keyword", ("origin", "keyword_type", "term")),
+    ("requirements", "job_ad_requirement", ("requirement", "kind", "concept_key", "concept_id", "label", "weight")),
+)
 
 # information_schema data types of core.job_ad -> dlt's column types
 DLT_TYPES = {
@@ -63,27 +76,78 @@ DLT_TYPES = {
 }
 
 
-def source_columns(conn) -> list[tuple[str, str, bool]]:
-    """(name, data type, nullable) of core.job_ad's columns, in order."""
+def source_columns(conn, table: str = "job_ad") -> list[tuple[str, str, bool]]:
+    """(name, data type, nullable) of core.<table>'s columns, in order."""
     return conn.execute(
         "select column_name, data_type, is_nullable = 'YES' from information_schema.columns"
-        " where table_schema = 'core' and table_name = 'job_ad' order by ordinal_position"
+        " where table_schema = 'core' and table_name = %s order by ordinal_position",
+        (table,),
     ).fetchall()
 
 
-def read_rows(url: str, columns: list[str]):
-    """Yield core.job_ad's rows as lists of dicts of CHUNK rows (a server-side cursor)."""
+def read_rows(url: str, query, columns: list[str], name: str = "bench_peer_rows"):
+    """Yield the rows of ``query`` as lists of dicts of CHUNK rows (a server-side cursor)."""
     import psycopg
-    from psycopg import sql
 
-    query = sql.SQL("select {} from core.job_ad order by ad_id").format(
-        sql.SQL(", ").join(map(sql.Identifier, columns))
-    )
-    with psycopg.connect(url) as conn, conn.cursor(name="bench_peer_rows") as cur:
+    with psycopg.connect(url) as conn, conn.cursor(name=name) as cur:
         cur.itersize = CHUNK
         cur.execute(query)
         while rows := cur.fetchmany(CHUNK):
             yield [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+def table_query(table: str, columns: list[str]):
+    """core.<table>'s ``columns``, in key order."""
+    from psycopg import sql
+
+    # the primary key: ad_id, then (children) the first three fields of the nested list
+    key = ["ad_id", *next((fields[:3] for _, name, fields in NESTED if name == table), ())]
+    return sql.SQL("select {} from {} order by {}").format(
+        sql.SQL(", ").join(map(sql.Identifier, columns)),
+        sql.Identifier("core", table),
+        sql.SQL(", ").join(map(sql.Identifier, key)),
+    )
+
+
+def nested_query(columns: list[str]):
+    """Each ad's core.job_ad ``columns`` and its child rows as the lists ``keywords`` and
+    ``requirements`` (jsonb_agg per ad, in key order: the server joins, the client only reads)."""
+    from psycopg import sql
+
+    lists = [
+        sql.SQL(
+            "coalesce((select jsonb_agg(jsonb_build_object({pairs}) order by {fields}) from {table} as child"
+            " where child.ad_id = ad.ad_id), '[]') as {name}"
+        ).format(
+            pairs=sql.SQL(", ").join(
+                sql.SQL("{}, child.{}").format(sql.Literal(field), sql.Identifier(field)) for field in fields
+            ),
+            fields=sql.SQL(", ").join(sql.SQL("child.{}").format(sql.Identifier(field)) for field in fields),
+            table=sql.Identifier("core", table),
+            name=sql.Identifier(name),
+        )
+        for name, table, fields in NESTED
+    ]
+    return sql.SQL("select {}, {} from core.job_ad as ad order by ad.ad_id").format(
+        sql.SQL(", ").join(sql.SQL("ad.{}").format(sql.Identifier(column)) for column in columns),
+        sql.SQL(", ").join(lists),
+    )
+
+
+def dlt_hints(described: list[tuple[str, str, bool]]) -> dict:
+    """dlt column hints from (name, data type, nullable) rows of information_schema."""
+    # "name" repeated in each hint: dlt's nested hints read it from there, not from the dict's key
+    return {
+        name: {"name": name, "data_type": DLT_TYPES[kind], "nullable": nullable} for name, kind, nullable in described
+    }
+
+
+def destination_rows(url: str, schema: str, tables: list[str]) -> dict[str, int]:
+    """Rows each of ``tables`` holds in ``schema``."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return {table: conn.execute(f"select count(*) from {schema}.{table}").fetchone()[0] for table in tables}
 
 
 def child_dlt(url: str, work: Path) -> None:
@@ -94,16 +158,28 @@ def child_dlt(url: str, work: Path) -> None:
 
     with psycopg.connect(url) as conn:
         described = source_columns(conn)
+        nested_hints = {}
+        for name, table, fields in NESTED:
+            kinds = {column: (kind, nullable) for column, kind, nullable in source_columns(conn, table)}
+            nested_hints[name] = {"columns": dlt_hints([(field, *kinds[field]) for field in fields])}
+        source = table_rows(conn)
     names = [name for name, _, _ in described]
-    hints = {name: {"data_type": DLT_TYPES[kind], "nullable": nullable} for name, kind, nullable in described}
+    query = nested_query(names)
+    columns = [*names, *(name for name, _, _ in NESTED)]
 
     started = time.monotonic()
-    rows = sum(len(chunk) for chunk in read_rows(url, names))
+    rows = sum(len(chunk) for chunk in read_rows(url, query, columns))
     source_read_s = time.monotonic() - started
 
-    @dlt.resource(name="job_ad", write_disposition="merge", primary_key="ad_id", columns=hints)
+    @dlt.resource(
+        name="job_ad",
+        write_disposition="merge",
+        primary_key="ad_id",
+        columns=dlt_hints(described),
+        nested_hints=nested_hints,
+    )
     def job_ads():
-        yield from read_rows(url, names)
+        yield from read_rows(url, query, columns)
 
     pipeline = dlt.pipeline(
         pipeline_name="bench_peer_dlt",
@@ -112,54 +188,63 @@ def child_dlt(url: str, work: Path) -> None:
         dataset_name=DLT_DATASET,
         progress=None,
     )
-    figures: dict = {"rows": rows, "source_read_s": source_read_s, "dlt_version": dlt.__version__}
+    figures: dict = {"rows": rows, "source": source, "source_read_s": source_read_s, "dlt_version": dlt.__version__}
+    destination = ["job_ad", *(f"job_ad__{name}" for name, _, _ in NESTED)]
     for label in ("first", "rerun"):
         started = time.monotonic()
         info = pipeline.run(job_ads())
         figures[f"{label}_s"] = time.monotonic() - started
         info.raise_on_failed_jobs()
-    with psycopg.connect(url) as conn:
-        figures["rows_in_destination"] = conn.execute(f"select count(*) from {DLT_DATASET}.job_ad").fetchone()[0]
+        # after each: the merge replaced the child rows of the merged ads, it added none
+        figures[f"{label}_rows_in_destination"] = destination_rows(url, DLT_DATASET, destination)
     print(json.dumps(figures), flush=True)
 
 
+def table_rows(conn) -> dict[str, int]:
+    """Rows each of the core tables the path writes holds."""
+    return {table: conn.execute(f"select count(*) from core.{table}").fetchone()[0] for table in TABLES}
+
+
 def child_pandas(url: str) -> None:
-    """Append the rows with DataFrame.to_sql; print the figures as one JSON line."""
+    """Append the rows of the three tables with DataFrame.to_sql; print the figures as one JSON line."""
     import pandas as pd
     import psycopg
     import sqlalchemy
 
     with psycopg.connect(url) as conn:
-        names = [name for name, _, _ in source_columns(conn)]
+        names = {table: [name for name, _, _ in source_columns(conn, table)] for table in TABLES}
+        source = table_rows(conn)
     engine = sqlalchemy.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    # "multi" sends one statement per chunk: at most 65 535 parameters, one per value.
-    chunksize = PANDAS_CHUNKSIZE if PANDAS_METHOD != "multi" else min(PANDAS_CHUNKSIZE, 65_535 // len(names))
-    rows, seconds = 0, 0.0
-    for chunk in read_rows(url, names):
-        frame = pd.DataFrame.from_records(chunk, columns=names)
-        started = time.monotonic()
-        frame.to_sql(
-            "job_ad",
-            engine,
-            schema=PANDAS_SCHEMA,
-            if_exists="append",
-            index=False,
-            method=PANDAS_METHOD,
-            chunksize=chunksize,
-        )
-        seconds += time.monotonic() - started
-        rows += len(frame)
+    seconds = 0.0
+    chunksizes = {}
+    for table in TABLES:
+        columns = names[table]
+        # "multi" sends one statement per chunk: at most 65 535 parameters, one per value.
+        chunksize = PANDAS_CHUNKSIZE if PANDAS_METHOD != "multi" else min(PANDAS_CHUNKSIZE, 65_535 // len(columns))
+        chunksizes[table] = chunksize
+        for chunk in read_rows(url, table_query(table, columns), columns, f"bench_peer_{table}"):
+            frame = pd.DataFrame.from_records(chunk, columns=columns)
+            started = time.monotonic()
+            frame.to_sql(
+                table,
+                engine,
+                schema=PANDAS_SCHEMA,
+                if_exists="append",
+                index=False,
+                method=PANDAS_METHOD,
+                chunksize=chunksize,
+            )
+            seconds += time.monotonic() - started
     engine.dispose()
-    with psycopg.connect(url) as conn:
-        loaded = conn.execute(f"select count(*) from {PANDAS_SCHEMA}.job_ad").fetchone()[0]
     print(
         json.dumps(
             {
-                "rows": rows,
+                "rows": source["job_ad"],
+                "source": source,
                 "seconds": seconds,
-                "rows_in_destination": loaded,
+                "rows_in_destination": destination_rows(url, PANDAS_SCHEMA, list(TABLES)),
                 "method": PANDAS_METHOD or "None (executemany)",
-                "chunksize": chunksize,
+                "chunksize": chunksizes["job_ad"],
                 "pandas_version": pd.__version__,
             }
         ),
@@ -176,14 +261,15 @@ def reset(warehouse, loader_role: str) -> None:
             conn.execute(f"drop schema if exists {schema} cascade")
         conn.execute(f"grant create on database vagled to {loader_role}")
         conn.execute(f"create schema {PANDAS_SCHEMA} authorization {loader_role}")
-        # The same types, key and indexes as core.job_ad; its foreign keys are not copied.
-        conn.execute(f"create table {PANDAS_SCHEMA}.job_ad (like {SOURCE} including all)")
-        conn.execute(f"alter table {PANDAS_SCHEMA}.job_ad owner to {loader_role}")
+        # The same types, keys and indexes as the core tables; foreign keys are not copied.
+        for table in TABLES:
+            conn.execute(f"create table {PANDAS_SCHEMA}.{table} (like core.{table} including all)")
+            conn.execute(f"alter table {PANDAS_SCHEMA}.{table} owner to {loader_role}")
         conn.execute("checkpoint")
 
 
 def measure(warehouse, *, log=print) -> dict:
-    """dlt (first load and rerun) and pandas to_sql on the rows core.job_ad holds; their figures."""
+    """dlt (first load and rerun) and pandas to_sql on the rows the core tables hold; their figures."""
     from vagled.warehouse.embedded import LOADER_ROLE
 
     url = warehouse.url()
@@ -193,25 +279,35 @@ def measure(warehouse, *, log=print) -> dict:
     shutil.rmtree(work, ignore_errors=True)
     dlt_run, dlt_peak, _ = run_child([__file__, "--child", "dlt", "--work", str(work)], env)
     shutil.rmtree(work, ignore_errors=True)
-    rows = dlt_run["rows"]
-    if dlt_run["rows_in_destination"] != rows:
-        raise RuntimeError(f"dlt left {dlt_run['rows_in_destination']} rows of {rows}")
+    source = dlt_run["source"]
+    rows = source["job_ad"]
+    if dlt_run["rows"] != rows:
+        raise RuntimeError(f"dlt read {dlt_run['rows']} ads of {rows}")
+    # dlt's tables for core's: job_ad, job_ad__keywords, job_ad__requirements
+    expected = dict(zip(["job_ad", *(f"job_ad__{name}" for name, _, _ in NESTED)], source.values(), strict=True))
+    for label in ("first", "rerun"):
+        if dlt_run[f"{label}_rows_in_destination"] != expected:
+            raise RuntimeError(f"dlt ({label}) left {dlt_run[f'{label}_rows_in_destination']}, not {expected}")
     log(
-        f"  peers, {rows:,} rows: dlt {dlt_run['dlt_version']} merge {rows / dlt_run['first_s']:,.0f} rows/s, "
-        f"rerun {rows / dlt_run['rerun_s']:,.0f} rows/s"
+        f"  peers, {rows:,} ads ({source['job_ad_keyword']:,} keyword, {source['job_ad_requirement']:,} "
+        f"requirement rows): dlt {dlt_run['dlt_version']} merge {rows / dlt_run['first_s']:,.0f} ads/s, "
+        f"rerun {rows / dlt_run['rerun_s']:,.0f} ads/s"
     )
     pandas_run, pandas_peak, _ = run_child([__file__, "--child", "pandas"], env)
-    if pandas_run["rows_in_destination"] != rows:
-        raise RuntimeError(f"to_sql left {pandas_run['rows_in_destination']} rows of {rows}")
-    log(f"  peers: pandas to_sql (method {pandas_run['method']}) {rows / pandas_run['seconds']:,.0f} rows/s")
+    if pandas_run["rows_in_destination"] != source or pandas_run["source"] != source:
+        raise RuntimeError(f"to_sql left {pandas_run['rows_in_destination']}, not {source}")
+    log(f"  peers: pandas to_sql (method {pandas_run['method']}) {rows / pandas_run['seconds']:,.0f} ads/s")
     reset(warehouse, LOADER_ROLE)  # leave no copy of the rows behind
     return {
         "rows": rows,
+        "keyword_rows": source["job_ad_keyword"],
+        "requirement_rows": source["job_ad_requirement"],
         "dlt_version": dlt_run["dlt_version"],
         "dlt_first_s": round(dlt_run["first_s"], 2),
         "dlt_rerun_s": round(dlt_run["rerun_s"], 2),
         "dlt_source_read_s": round(dlt_run["source_read_s"], 2),
         "dlt_peak_rss_mb": round(dlt_peak),
+        "dlt_rows_in_destination": dlt_run["rerun_rows_in_destination"],
         "peer_dlt_rows_per_s": round(rows / dlt_run["first_s"]),
         "peer_dlt_rerun_rows_per_s": round(rows / dlt_run["rerun_s"]),
         "pandas_version": pandas_run["pandas_version"],
@@ -219,6 +315,7 @@ def measure(warehouse, *, log=print) -> dict:
         "pandas_chunksize": pandas_run["chunksize"],
         "pandas_s": round(pandas_run["seconds"], 2),
         "pandas_peak_rss_mb": round(pandas_peak),
+        "pandas_rows_in_destination": pandas_run["rows_in_destination"],
         "peer_pandas_rows_per_s": round(rows / pandas_run["seconds"]),
     }
 
