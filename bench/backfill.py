@@ -85,7 +85,8 @@ def _empty_core() -> None:
     import psycopg
 
     with psycopg.connect(os.environ["AIRFLOW_CONN_VAGLED_WAREHOUSE"], autocommit=True) as conn:
-        conn.execute("truncate core.job_ad cascade")
+        # the child tables by name: they need not have a foreign key for cascade to reach them
+        conn.execute("truncate core.job_ad, core.job_ad_keyword, core.job_ad_requirement cascade")
         conn.execute("delete from audit.feed_watermark where feed = 'job_ads'")
 
 
