@@ -52,12 +52,11 @@ DLT_DATASET = "bench_dlt"
 PANDAS_SCHEMA = "bench_pandas"
 # The tables the path's publish writes: the ads, then each ad's child rows.
 TABLES = ("job_ad", "job_ad_keyword", "job_ad_requirement")
-# dlt's nested lists: (list name, core table, its columns in the list); dlt names the child
-# tables job_ad__keywords and job_ad__requirements.
-NESTED = (
-    ("keywords", "job_ad_keyword", ("origin", "keyword_type", "term")),
-    ("requirements", "job_ad_requirement", ("requirement", "kind", "concept_key", "concept_id", "label", "weight")),
-)
+# dlt's nested lists: (list name, core table); each item holds the table's columns but ad_id
+# (keywords: origin, keyword_type, term; requirements: requirement, kind, concept_key, concept_id,
+# label, weight). dlt names the child tables job_ad__keywords and job_ad__requirements.
+NESTED = (("keywords", "job_ad_keyword"), ("requirements", "job_ad_requirement"))
+DLT_TABLES = ("job_ad", *(f"job_ad__{name}" for name, _ in NESTED))
 
 # information_schema data types of core.job_ad -> dlt's column types
 DLT_TYPES = {
@@ -96,12 +95,24 @@ def read_rows(url: str, query, columns: list[str], name: str = "bench_peer_rows"
             yield [dict(zip(columns, row, strict=True)) for row in rows]
 
 
-def table_query(table: str, columns: list[str]):
-    """core.<table>'s ``columns``, in key order."""
+def primary_key(conn, table: str) -> list[str]:
+    """The columns of core.<table>'s primary key, in order."""
+    return [
+        name
+        for (name,) in conn.execute(
+            "select a.attname from pg_index as i join pg_attribute as a"
+            " on a.attrelid = i.indrelid and a.attnum = any(i.indkey)"
+            " where i.indrelid = %s::regclass and i.indisprimary"
+            " order by array_position(i.indkey::int2[], a.attnum)",
+            (f"core.{table}",),
+        )
+    ]
+
+
+def table_query(table: str, columns: list[str], key: list[str]):
+    """core.<table>'s ``columns``, in the order of ``key`` (its primary key)."""
     from psycopg import sql
 
-    # the primary key: ad_id, then (children) the first three fields of the nested list
-    key = ["ad_id", *next((fields[:3] for _, name, fields in NESTED if name == table), ())]
     return sql.SQL("select {} from {} order by {}").format(
         sql.SQL(", ").join(map(sql.Identifier, columns)),
         sql.Identifier("core", table),
@@ -109,9 +120,10 @@ def table_query(table: str, columns: list[str]):
     )
 
 
-def nested_query(columns: list[str]):
+def nested_query(columns: list[str], nested: list[tuple[str, str, list[str]]]):
     """Each ad's core.job_ad ``columns`` and its child rows as the lists ``keywords`` and
-    ``requirements`` (jsonb_agg per ad, in key order: the server joins, the client only reads)."""
+    ``requirements`` (``nested``: list name, child table, its fields), built by the server per ad
+    (jsonb_agg, in the fields' order: the server joins, the client only reads)."""
     from psycopg import sql
 
     lists = [
@@ -126,7 +138,7 @@ def nested_query(columns: list[str]):
             table=sql.Identifier("core", table),
             name=sql.Identifier(name),
         )
-        for name, table, fields in NESTED
+        for name, table, fields in nested
     ]
     return sql.SQL("select {}, {} from core.job_ad as ad order by ad.ad_id").format(
         sql.SQL(", ").join(sql.SQL("ad.{}").format(sql.Identifier(column)) for column in columns),
@@ -158,14 +170,15 @@ def child_dlt(url: str, work: Path) -> None:
 
     with psycopg.connect(url) as conn:
         described = source_columns(conn)
-        nested_hints = {}
-        for name, table, fields in NESTED:
-            kinds = {column: (kind, nullable) for column, kind, nullable in source_columns(conn, table)}
-            nested_hints[name] = {"columns": dlt_hints([(field, *kinds[field]) for field in fields])}
+        nested, nested_hints = [], {}
+        for name, table in NESTED:
+            fields = [row for row in source_columns(conn, table) if row[0] != "ad_id"]
+            nested.append((name, table, [field for field, _, _ in fields]))
+            nested_hints[name] = {"columns": dlt_hints(fields)}
         source = table_rows(conn)
     names = [name for name, _, _ in described]
-    query = nested_query(names)
-    columns = [*names, *(name for name, _, _ in NESTED)]
+    query = nested_query(names, nested)
+    columns = [*names, *(name for name, _ in NESTED)]
 
     started = time.monotonic()
     rows = sum(len(chunk) for chunk in read_rows(url, query, columns))
@@ -189,14 +202,13 @@ def child_dlt(url: str, work: Path) -> None:
         progress=None,
     )
     figures: dict = {"rows": rows, "source": source, "source_read_s": source_read_s, "dlt_version": dlt.__version__}
-    destination = ["job_ad", *(f"job_ad__{name}" for name, _, _ in NESTED)]
     for label in ("first", "rerun"):
         started = time.monotonic()
         info = pipeline.run(job_ads())
         figures[f"{label}_s"] = time.monotonic() - started
         info.raise_on_failed_jobs()
         # after each: the merge replaced the child rows of the merged ads, it added none
-        figures[f"{label}_rows_in_destination"] = destination_rows(url, DLT_DATASET, destination)
+        figures[f"{label}_rows_in_destination"] = destination_rows(url, DLT_DATASET, list(DLT_TABLES))
     print(json.dumps(figures), flush=True)
 
 
@@ -213,6 +225,7 @@ def child_pandas(url: str) -> None:
 
     with psycopg.connect(url) as conn:
         names = {table: [name for name, _, _ in source_columns(conn, table)] for table in TABLES}
+        keys = {table: primary_key(conn, table) for table in TABLES}
         source = table_rows(conn)
     engine = sqlalchemy.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     seconds = 0.0
@@ -222,7 +235,7 @@ def child_pandas(url: str) -> None:
         # "multi" sends one statement per chunk: at most 65 535 parameters, one per value.
         chunksize = PANDAS_CHUNKSIZE if PANDAS_METHOD != "multi" else min(PANDAS_CHUNKSIZE, 65_535 // len(columns))
         chunksizes[table] = chunksize
-        for chunk in read_rows(url, table_query(table, columns), columns, f"bench_peer_{table}"):
+        for chunk in read_rows(url, table_query(table, columns, keys[table]), columns, f"bench_peer_{table}"):
             frame = pd.DataFrame.from_records(chunk, columns=columns)
             started = time.monotonic()
             frame.to_sql(
@@ -284,7 +297,7 @@ def measure(warehouse, *, log=print) -> dict:
     if dlt_run["rows"] != rows:
         raise RuntimeError(f"dlt read {dlt_run['rows']} ads of {rows}")
     # dlt's tables for core's: job_ad, job_ad__keywords, job_ad__requirements
-    expected = dict(zip(["job_ad", *(f"job_ad__{name}" for name, _, _ in NESTED)], source.values(), strict=True))
+    expected = dict(zip(DLT_TABLES, source.values(), strict=True))
     for label in ("first", "rerun"):
         if dlt_run[f"{label}_rows_in_destination"] != expected:
             raise RuntimeError(f"dlt ({label}) left {dlt_run[f'{label}_rows_in_destination']}, not {expected}")
