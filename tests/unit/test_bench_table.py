@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 
@@ -115,3 +116,30 @@ def test_the_peers_are_a_bench_extra_with_the_runtime_pins_unchanged():
     assert {name: pin for name, pin in bench.items() if name in runtime} == {
         name: runtime[name] for name in bench if name in runtime
     }
+
+
+def test_the_floor_files_are_read_only_when_they_match_the_tables_and_code(run, tmp_path, monkeypatch):
+    import load_path
+
+    source = tmp_path / "job_ads-2025-20000-seed42.jsonl"
+    # files of the earlier one-table format are removed, never read
+    for suffix in (".floor.copy", ".floor.rows"):
+        source.with_suffix(suffix).write_text("old\n")
+    assert load_path.read_floor_manifest(source, None) is None
+    assert not source.with_suffix(".floor.copy").exists() and not source.with_suffix(".floor.rows").exists()
+
+    manifest_path, files = load_path.floor_files(source)
+    assert list(files) == ["job_ad", "job_ad_keyword", "job_ad_requirement"]  # the COPY order: ads first
+    fingerprint = {"format": load_path.FLOOR_FORMAT, "columns": {"job_ad": [["ad_id", "text"]]}, "code": "abc"}
+    monkeypatch.setattr(load_path, "floor_fingerprint", lambda conn: fingerprint)
+    manifest_path.write_text(json.dumps({**fingerprint, "rows": {"job_ad": 3}}))
+    assert load_path.read_floor_manifest(source, None) is None  # no table files yet
+    for path in files.values():
+        path.write_bytes(b"PGCOPY")
+    assert load_path.read_floor_manifest(source, None)["rows"] == {"job_ad": 3}
+    # a changed column or changed code: the files are made again
+    changed = {**fingerprint, "columns": {"job_ad": [["ad_id", "text"], ["title", "text"]]}}
+    monkeypatch.setattr(load_path, "floor_fingerprint", lambda conn: changed)
+    assert load_path.read_floor_manifest(source, None) is None
+    monkeypatch.setattr(load_path, "floor_fingerprint", lambda conn: {**fingerprint, "code": "def"})
+    assert load_path.read_floor_manifest(source, None) is None
