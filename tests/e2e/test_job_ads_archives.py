@@ -165,6 +165,24 @@ def test_archive_backfill_loads_the_area_with_requirements_and_reruns_as_a_no_op
         )
     }
     assert stored_must == must
+    # Every ad held has exactly its lines' keywords, and no keyword or requirement names an ad the
+    # warehouse does not hold (the child tables have no foreign key: publish alone keeps this).
+    expected_keywords = {
+        (key, origin, kind, term)
+        for key in held
+        for origin in ("enriched", "extracted")
+        for kind, terms in ((area[key].get("keywords") or {}).get(origin) or {}).items()
+        for term in terms
+        if isinstance(term, str) and term
+    }
+    assert set(warehouse_conn.execute("select ad_id, origin, keyword_type, term from core.job_ad_keyword")) == (
+        expected_keywords
+    )
+    for child in ("core.job_ad_keyword", "core.job_ad_requirement"):
+        orphans = warehouse_conn.execute(
+            f"select count(*) from {child} as c where not exists (select from core.job_ad as a where a.ad_id = c.ad_id)"
+        ).fetchone()[0]
+        assert orphans == 0, f"{child} names ads core.job_ad does not hold"
     flags = warehouse_conn.execute(
         "select experience_required, driving_license_required from core.job_ad where ad_id = %s", (sample,)
     ).fetchone()

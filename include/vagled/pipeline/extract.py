@@ -7,8 +7,10 @@ failed extract leaves complete parts or nothing, never a partial page.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from vagled.pipeline.load import land_payload
 from vagled.sources.http import HttpSource, UpstreamError
@@ -16,6 +18,61 @@ from vagled.sources.http import HttpSource, UpstreamError
 log = logging.getLogger(__name__)
 
 SLICE_BYTES = 8 * 1024 * 1024
+
+T = TypeVar("T")
+_DONE = object()
+
+
+def read_ahead(items: Iterable[T], depth: int = 2) -> Iterator[T]:
+    """Yield ``items``, produced by a background thread up to ``depth`` ahead of the consumer.
+
+    For a producer that mostly waits outside the interpreter (zlib inflating an archive member
+    releases the GIL) while the consumer works on the previous item: the two overlap on two
+    cores. Memory grows by at most ``depth`` items. An exception in the producer is raised here,
+    at the item where it happened; a consumer that stops early stops the producer too.
+    """
+    ready: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    source = iter(items)
+
+    def produce() -> None:
+        try:
+            for item in source:
+                if not put(item):
+                    break
+            else:
+                put(_DONE)
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(exc)
+        finally:
+            # A generator's own clean-up (an open archive) runs in this thread, once it is done.
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
+
+    producer = threading.Thread(target=produce, name="read-ahead", daemon=True)
+    producer.start()
+    try:
+        while True:
+            item = ready.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        producer.join()
 
 
 def land_responses(

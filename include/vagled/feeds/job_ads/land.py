@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from vagled.feeds.job_ads import jobtech
-from vagled.pipeline.extract import land_responses, line_slices
+from vagled.pipeline.extract import land_responses, line_slices, read_ahead
 from vagled.pipeline.load import land_payload, read_watermark
 from vagled.pipeline.period import Period
 from vagled.sources.http import HttpSource
@@ -115,7 +115,9 @@ def land_archive_backfill(conn, batch_id: int, params: Mapping[str, Any]) -> dic
         try:
             member = jsonl_member(spooled.path)
             offset = 0
-            for index_no, body in enumerate(line_slices(member_blocks(spooled.path, member), ARCHIVE_SLICE_BYTES)):
+            # Inflating the next slice (zlib, outside the GIL) overlaps filtering and landing this one.
+            member_slices = read_ahead(line_slices(member_blocks(spooled.path, member), ARCHIVE_SLICE_BYTES))
+            for index_no, body in enumerate(member_slices):
                 data, kept, skipped = area_lines(body, counties)
                 land_payload(
                     conn,
