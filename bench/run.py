@@ -256,7 +256,7 @@ def table(result: dict) -> str:
                 f"| increment in the scheduler, run {number} ({which}; {run.get('received', '?')} area ads "
                 f"of about 500 changes) | {run['wall_s']} s = {parts} (s) |"
             )
-    peers = (result.get("load") or [{}])[-1].get("peers")
+    peers = next((run["peers"] for run in reversed(result.get("load") or []) if run.get("peers")), None)
     if peers:
         details.append(
             f"| peers | dlt {peers['dlt_version']} (merge of each ad with its keywords and requirements as nested "
@@ -292,6 +292,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="the 100 000 size alone")
     parser.add_argument("--repeat", type=int, default=3, help="timings per size; the run of median ratio is kept")
     parser.add_argument("--skip", nargs="*", default=[], choices=SECTIONS)
+    parser.add_argument(
+        "--peers-up-to",
+        type=int,
+        default=None,
+        help="measure the peers only at sizes up to this many ads (dlt takes about 20 times the path's time)",
+    )
     parser.add_argument("--json", type=Path, default=RESULTS)
     parser.add_argument("--profile", action="store_true", help="profile each path run (pyinstrument) beside the JSON")
     parser.add_argument("--docs", action="store_true", help="put the table into docs/performance.md")
@@ -318,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
             result["load"] = []
             for size in sizes:
                 run = load_path.measure(size, warehouse, repeat=args.repeat, profile_dir=profile_dir)
-                if "peers" not in args.skip:
+                if "peers" not in args.skip and (args.peers_up_to is None or size <= args.peers_up_to):
                     import peers
 
                     # right after the path, on the same server and the rows it wrote (core.job_ad and
@@ -340,11 +346,15 @@ def main(argv: list[str] | None = None) -> int:
                 "rerun_ratio",
             ):
                 result[key] = largest[key]
-            if "peers" in largest:
+            with_peers = [run for run in result["load"] if "peers" in run]
+            if with_peers:
+                # the largest size the peers were measured at
+                compared = with_peers[-1]
+                result["peers_size"] = compared["ads_in_file"]
                 for key in ("peer_dlt_rows_per_s", "peer_dlt_rerun_rows_per_s", "peer_pandas_rows_per_s"):
-                    result[key] = largest["peers"][key]
-                result["path_vs_dlt"] = largest["path_vs_dlt"]
-                result["rerun_vs_dlt"] = largest["rerun_vs_dlt"]
+                    result[key] = compared["peers"][key]
+                result["path_vs_dlt"] = compared["path_vs_dlt"]
+                result["rerun_vs_dlt"] = compared["rerun_vs_dlt"]
             result["peak_rss_mb"] = max(run["peak_rss_mb"] for run in result["load"])
 
         if "backfill" not in args.skip:
