@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
+from contextlib import closing
 from typing import Any
 
 from vagled.feeds.job_ads import jobtech
@@ -115,36 +116,38 @@ def land_archive_backfill(conn, batch_id: int, params: Mapping[str, Any]) -> dic
         try:
             member = jsonl_member(spooled.path)
             offset = 0
-            # Inflating the next slice (zlib, outside the GIL) overlaps filtering and landing this one.
+            # Inflating the next slice (zlib, outside the GIL) overlaps filtering and landing this one;
+            # closing it stops the inflating thread, also when landing fails.
             member_slices = read_ahead(line_slices(member_blocks(spooled.path, member), ARCHIVE_SLICE_BYTES))
-            for index_no, body in enumerate(member_slices):
-                data, kept, skipped = area_lines(body, counties)
-                land_payload(
-                    conn,
-                    batch_id,
-                    "job_ads",
-                    part_no,
-                    source_url=spooled.url,
-                    body=data,
-                    content_type=ARCHIVE_CONTENT_TYPE,
-                    request_params={
-                        "archive": period.label,
-                        "archive_bytes": spooled.size,
-                        "archive_sha256": spooled.sha256,
-                        "member": member,
-                        "slice": index_no,
-                        "member_offset": offset,
-                        "member_slice_bytes": len(body),
-                        "kept": kept,
-                        "out_of_area_skipped": skipped,
-                    },
-                )
-                offset += len(body)
-                part_no += 1
-                kept_lines += kept
-                skipped_lines += skipped
-                total_lines += kept + skipped
-                landed_bytes += len(data)
+            with closing(member_slices):
+                for index_no, body in enumerate(member_slices):
+                    data, kept, skipped = area_lines(body, counties)
+                    land_payload(
+                        conn,
+                        batch_id,
+                        "job_ads",
+                        part_no,
+                        source_url=spooled.url,
+                        body=data,
+                        content_type=ARCHIVE_CONTENT_TYPE,
+                        request_params={
+                            "archive": period.label,
+                            "archive_bytes": spooled.size,
+                            "archive_sha256": spooled.sha256,
+                            "member": member,
+                            "slice": index_no,
+                            "member_offset": offset,
+                            "member_slice_bytes": len(body),
+                            "kept": kept,
+                            "out_of_area_skipped": skipped,
+                        },
+                    )
+                    offset += len(body)
+                    part_no += 1
+                    kept_lines += kept
+                    skipped_lines += skipped
+                    total_lines += kept + skipped
+                    landed_bytes += len(data)
             log.info(
                 "job_ads batch %d: %s: %d lines, %d landed, %d outside the area skipped (%.0f MB of member)",
                 batch_id,
