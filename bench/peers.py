@@ -43,6 +43,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from backfill_memory import run_child
+from load_path import TABLES, table_rows
 
 CHUNK = 20_000
 # None (executemany) or "multi"; VAGLED_BENCH_PANDAS_METHOD=multi measures the other one.
@@ -50,8 +51,6 @@ PANDAS_METHOD: str | None = os.environ.get("VAGLED_BENCH_PANDAS_METHOD") or None
 PANDAS_CHUNKSIZE = 5_000
 DLT_DATASET = "bench_dlt"
 PANDAS_SCHEMA = "bench_pandas"
-# The tables the path's publish writes: the ads, then each ad's child rows.
-TABLES = ("job_ad", "job_ad_keyword", "job_ad_requirement")
 # dlt's nested lists: (list name, core table); each item holds the table's columns but ad_id
 # (keywords: origin, keyword_type, term; requirements: requirement, kind, concept_key, concept_id,
 # label, weight). dlt names the child tables job_ad__keywords and job_ad__requirements.
@@ -210,11 +209,6 @@ def child_dlt(url: str, work: Path) -> None:
         # after each: the merge replaced the child rows of the merged ads, it added none
         figures[f"{label}_rows_in_destination"] = destination_rows(url, DLT_DATASET, list(DLT_TABLES))
     print(json.dumps(figures), flush=True)
-
-
-def table_rows(conn) -> dict[str, int]:
-    """Rows each of the core tables the path writes holds."""
-    return {table: conn.execute(f"select count(*) from core.{table}").fetchone()[0] for table in TABLES}
 
 
 def child_pandas(url: str) -> None:

@@ -300,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         "--peers-up-to",
         type=int,
         default=None,
-        help="measure the peers only at sizes up to this many ads (dlt takes about 20 times the path's time)",
+        help="the peers only at sizes up to this many ads (dlt, first load and rerun, takes about 8x the path)",
     )
     parser.add_argument("--json", type=Path, default=RESULTS)
     parser.add_argument("--profile", action="store_true", help="profile each path run (pyinstrument) beside the JSON")
